@@ -1,0 +1,141 @@
+"""The `hmic` command line: parses options, runs the pipeline, and is the only place that prints."""
+
+from __future__ import annotations
+
+import os
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from . import __version__
+
+app = typer.Typer(
+    name="hmic",
+    help="Compile HMIC police inspection reports from YAML criteria and evidence.",
+    no_args_is_help=True,
+    add_completion=True,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+)
+
+
+class OutputFormat(str, Enum):
+    text = "text"
+    json = "json"
+    github = "github"
+
+
+class GradeFormat(str, Enum):
+    text = "text"
+    json = "json"
+
+
+RootOpt = Annotated[Path, typer.Option("--root", help="The project folder holding criteria/ and evidence/.", file_okay=False)]
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"hmic {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[Optional[bool], typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")] = None,
+) -> None:
+    """Compile HMIC police inspection reports from YAML criteria and evidence."""
+
+
+def _err(text: str) -> None:
+    typer.echo(text, err=True)
+
+
+def _print_diagnostics(diags: list, fmt: OutputFormat, strict: bool = False) -> None:
+    from .diagnostics import summary, to_json
+
+    if fmt is OutputFormat.json:
+        typer.echo(to_json(diags))
+        return
+    for d in diags:
+        _err(d.github() if fmt is OutputFormat.github else d.text())
+    if fmt is OutputFormat.text:
+        _err(summary(diags) + (" (warnings fail with --strict)" if strict and any(not d.is_error for d in diags) else ""))
+
+
+def _load(root: Path, forces: list[str] | None):
+    from .load import load_project
+    from .validate import check_project
+
+    project, diags = load_project(root, forces or None)
+    if not diags.errors:
+        check_project(project, diags)
+    else:
+        # Cross-checks on what did load still help: report everything at once.
+        try:
+            check_project(project, diags)
+        except (KeyError, StopIteration):  # pragma: no cover - partial project; schema errors already say why
+            pass
+    return project, diags.sorted()
+
+
+@app.command()
+def validate(
+    forces: Annotated[Optional[list[str]], typer.Argument(help="Force folders under evidence/ to check (default: all).", show_default=False)] = None,
+    root: RootOpt = Path("."),
+    format: Annotated[OutputFormat, typer.Option("--format", help="text for people, json for tools, github for Actions annotations.")] = OutputFormat.text,
+    strict: Annotated[bool, typer.Option("--strict", help="Fail on warnings too.")] = False,
+) -> None:
+    """Check every criteria and evidence file; report all problems with file:line:col.
+
+    Example: hmic validate --format github
+    """
+    project, diags = _load(root, forces)
+    _print_diagnostics(diags, format, strict)
+    failed = any(d.is_error for d in diags) or (strict and diags)
+    if format is OutputFormat.text and not failed:
+        n = len(project.forces)
+        _err(f"ok: {len(project.frameworks)} framework{'s' if len(project.frameworks) != 1 else ''}, {n} force{'s' if n != 1 else ''}")
+    raise typer.Exit(1 if failed else 0)
+
+
+@app.command()
+def grade(
+    force: Annotated[Optional[str], typer.Argument(help="A force folder under evidence/, e.g. norfolk-2007 (default: all).", show_default=False)] = None,
+    root: RootOpt = Path("."),
+    explain: Annotated[Optional[str], typer.Option("--explain", metavar="AREA", help="List each criterion of AREA with its judgement and cited evidence.")] = None,
+    format: Annotated[GradeFormat, typer.Option("--format", help="text or json.")] = GradeFormat.text,
+) -> None:
+    """Derive each area's grade from the Specific Grading Criteria and show how.
+
+    Example: hmic grade norfolk-2007 --explain domestic-violence
+    """
+    from . import explain as report
+
+    project, diags = _load(root, [force] if force else None)
+    errors = [d for d in diags if d.is_error]
+    if errors:
+        _print_diagnostics(diags, OutputFormat.text)
+        raise typer.Exit(1)
+    results = [report.grade_summary(project, fo) for fo in project.forces.values()]
+    if explain:
+        try:
+            for fo in project.forces.values():
+                typer.echo(report.explain_text(project, fo, explain))
+        except KeyError as e:
+            _err(f"error: {e.args[0]}")
+            raise typer.Exit(2) from None
+        raise typer.Exit(0)
+    if format is GradeFormat.json:
+        import json
+
+        typer.echo(json.dumps(results if not force else results[0], indent=2, ensure_ascii=False))
+    else:
+        for r in results:
+            typer.echo(report.grade_table_text(r))
+
+
+def run() -> None:  # console-script entry point
+    app()

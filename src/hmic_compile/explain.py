@@ -1,0 +1,116 @@
+"""Presenting derived grades: per-area summaries as data, and as text for `hmic grade`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import models as m
+from .grading import Derivation, derive_area
+from .load import ForceBundle, Project
+
+
+def area_derivations(project: Project, fo: ForceBundle) -> list[tuple[m.AreaDef, m.AreaEvidence, Derivation | None]]:
+    fb = project.framework_for(fo)
+    out = []
+    for ad in fb.framework.areas:
+        if not ad.graded:
+            continue
+        ev = fo.areas[ad.id]
+        crit = fb.areas[ad.id].criteria if ad.id in fb.areas else []
+        out.append((ad, ev, derive_area(fb.framework, crit, ev)))
+    return out
+
+
+def grade_summary(project: Project, fo: ForceBundle) -> dict[str, Any]:
+    areas = []
+    for ad, ev, d in area_derivations(project, fo):
+        areas.append(
+            {
+                "area": ad.id,
+                "name": ad.name,
+                "derived": d.grade if d else None,
+                "awarded": ev.grade,
+                "rule": d.explanation if d else "no criteria: grade not derived",
+                "criteria": {t.level: {"met": t.met, "partly_met": t.partly, "not_met": t.not_met, "total": t.total} for t in d.tallies}
+                if d
+                else {},
+                "rationale": ev.grade_rationale,
+            }
+        )
+    return {"force": fo.key, "name": fo.force.name, "areas": areas}
+
+
+def grade_table_text(summary: dict[str, Any]) -> str:
+    rows = [("Area", "Derived", "Awarded", "Criteria met", "Rule that decided")]
+    for a in summary["areas"]:
+        met = ", ".join(f"{lv} {c['met'] + (0.5 * c['partly_met']):g}/{c['total']}" for lv, c in a["criteria"].items() if c["total"])
+        awarded = a["awarded"] or "-"
+        if a["derived"] and a["awarded"] and a["derived"] != a["awarded"]:
+            awarded += " (professional judgement)"
+        rows.append((a["name"], a["derived"] or "-", awarded, met or "-", a["rule"]))
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    lines = [f"{summary['name']} ({summary['force']})"]
+    for i, r in enumerate(rows):
+        lines.append("  ".join(c.ljust(w) for c, w in zip(r[:4], widths)) + "  " + r[4])
+        if i == 0:
+            lines.append("  ".join("-" * w for w in widths) + "  " + "-" * len(r[4]))
+    lines.append("(partly met counts as half a criterion met)")
+    return "\n".join(lines) + "\n"
+
+
+def explain_text(project: Project, fo: ForceBundle, area_id: str) -> str:
+    fb = project.framework_for(fo)
+    ids = [a.id for a in fb.framework.areas if a.graded]
+    if area_id not in ids:
+        raise KeyError(f"unknown graded area '{area_id}'; expected one of: {', '.join(ids)}")
+    ad = fb.area(area_id)
+    ev = fo.areas[area_id]
+    criteria = fb.areas[area_id].criteria
+    items = _item_texts(fo)
+    judged = {j.criterion: j for j in ev.judgements}
+    lines = [f"{ad.title} — {fo.force.name}"]
+    d = derive_area(fb.framework, criteria, ev)
+    if d is None:
+        return lines[0] + "\n  no criteria: the grade cannot be derived\n"
+    for level in fb.framework.levels:
+        at = [c for c in criteria if c.level == level]
+        if not at:
+            continue
+        lines.append(f"\n{level} criteria")
+        for c in at:
+            j = judged.get(c.id)
+            flags = "".join(f" [{f}]" for f, on in (("significant", c.significant), ("dominant", c.dominant)) if on)
+            lines.append(f"  {c.id}  {j.judgement.value if j else 'NOT JUDGED'}{flags}")
+            lines.append(f"      {c.text}")
+            for ref in j.evidence if j else []:
+                kind, text = items.get(ref, ("?", "?"))
+                lines.append(f"      - {ref} ({kind}): {_clip(text)}")
+    if ev.factors:
+        lines.append("\nFactors")
+        for f in ev.factors:
+            lines.append(f"  {f.factor}  {f.judgement.value}")
+    lines.append("\nRules, in order (the first that holds decides)")
+    for t in d.trials:
+        mark = "holds" if t.held else "does not hold"
+        lines.append(f"  {t.grade}: {mark}")
+        for c in t.checks:
+            lines.append(f"      [{'x' if c.held else ' '}] {c.text}")
+    lines.append(f"\nDerived grade: {d.grade} — {d.explanation}")
+    lines.append(f"Awarded grade: {ev.grade}")
+    if ev.grade_rationale:
+        lines.append(f"Professional judgement: {ev.grade_rationale}")
+    return "\n".join(lines) + "\n"
+
+
+def _item_texts(fo: ForceBundle) -> dict[str, tuple[str, str]]:
+    out = {}
+    for ev in fo.areas.values():
+        for kind in m.EVIDENCE_LISTS:
+            for it in getattr(ev, kind):
+                if isinstance(it, m.Item) and it.id:
+                    out[it.id] = (kind.replace("_", " "), it.text)
+    return out
+
+
+def _clip(text: str, n: int = 110) -> str:
+    return text if len(text) <= n else text[: n - 1] + "…"

@@ -1,0 +1,207 @@
+"""Strict YAML loading: every scalar a string, every node keeps its line and column."""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Union
+
+import yaml
+
+from .diagnostics import Diagnostic, HmicError, Loc
+
+try:  # libyaml's C parser is ~35x faster; the pure parser gives the same events.
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover - depends on how PyYAML was built
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+MAX_BYTES = 5 * 1024 * 1024
+MAX_DEPTH = 40
+
+Path_ = tuple[Union[str, int], ...]
+
+
+@dataclass
+class Document:
+    """One YAML file as plain data (dict / list / str / None) with a map back to the source."""
+
+    rel: str
+    data: Any
+    locs: dict[Path_, tuple[int, int]] = field(default_factory=dict)
+    key_locs: dict[Path_, tuple[int, int]] = field(default_factory=dict)
+
+    def loc(self, path: Path_ = (), *, key: bool = False) -> Loc:
+        """The nearest known location for `path` (the key itself when `key`)."""
+        p = tuple(path)
+        while True:
+            if key and p in self.key_locs:
+                return Loc(self.rel, *self.key_locs[p])
+            if p in self.locs:
+                return Loc(self.rel, *self.locs[p])
+            if not p:
+                return Loc(self.rel, 1, 1)
+            p = p[:-1]
+            key = False
+
+
+class _Error(Exception):
+    def __init__(self, line: int, col: int, code: str, message: str, hint: str = ""):
+        self.line, self.col, self.code, self.message, self.hint = line, col, code, message, hint
+
+
+def _pos(mark: Any) -> tuple[int, int]:
+    return (mark.line + 1, mark.column + 1)
+
+
+_INVISIBLE = {"Cf", "Cc"}
+
+
+def _check_key(key: str, pos: tuple[int, int]) -> None:
+    bad = [c for c in key if unicodedata.category(c) in _INVISIBLE]
+    if bad:
+        names = ", ".join(f"U+{ord(c):04X} {unicodedata.name(c, 'control character')}" for c in dict.fromkeys(bad))
+        raise _Error(*pos, "E012", f"key {key!r} contains invisible characters ({names})", "type the key with plain letters")
+
+
+def _build(events: Any, doc: Document) -> Any:
+    """Turn a libyaml event stream into plain data, refusing anything but plain YAML."""
+    stack: list[tuple[Any, Path_, Any]] = []  # (container, path, pending key or None)
+    root: Any = None
+    have_root = False
+    documents = 0
+
+    def place(value: Any, pos: tuple[int, int], node_path_for: Any = None) -> Path_:
+        nonlocal root, have_root
+        if not stack:
+            root, have_root = value, True
+            doc.locs[()] = pos
+            return ()
+        container, cpath, pending = stack[-1]
+        if isinstance(container, list):
+            p = cpath + (len(container),)
+            container.append(value)
+            doc.locs[p] = pos
+            return p
+        # mapping: either this is a key or the value for the pending key
+        if pending is None:
+            raise AssertionError("value placed without key")  # pragma: no cover
+        key, kpos = pending
+        p = cpath + (key,)
+        container[key] = value
+        doc.locs[p] = pos
+        doc.key_locs[p] = kpos
+        stack[-1] = (container, cpath, None)
+        return p
+
+    def is_key_slot() -> bool:
+        return bool(stack) and isinstance(stack[-1][0], dict) and stack[-1][2] is None
+
+    for ev in events:
+        pos = _pos(ev.start_mark)
+        if isinstance(ev, yaml.StreamStartEvent | yaml.StreamEndEvent | yaml.DocumentEndEvent):
+            continue
+        if isinstance(ev, yaml.DocumentStartEvent):
+            documents += 1
+            if documents > 1:
+                raise _Error(*pos, "E008", "more than one YAML document in the file", "keep one document per file; remove the '---' separator")
+            continue
+        if isinstance(ev, yaml.AliasEvent):
+            raise _Error(*pos, "E005", f"alias '*{ev.anchor}' is not allowed", "write the value out in full; hmic files use no anchors or aliases")
+        anchor = getattr(ev, "anchor", None)
+        if anchor is not None:
+            raise _Error(*pos, "E005", f"anchor '&{anchor}' is not allowed", "remove the anchor; hmic files use no anchors or aliases")
+        tag = getattr(ev, "tag", None)
+        if tag is not None and not (isinstance(ev, yaml.ScalarEvent) and tag == "!"):
+            raise _Error(*pos, "E006", f"explicit tag '{tag}' is not allowed", "remove the tag; every value is text and the schema gives it its type")
+        if isinstance(ev, yaml.ScalarEvent):
+            value: Any = ev.value
+            if value == "" and ev.style is None:
+                value = None  # `key:` with nothing after it
+            if is_key_slot():
+                if value is None:
+                    raise _Error(*pos, "E007", "empty mapping key", "give the key a name")
+                container, cpath, _ = stack[-1]
+                key = str(value)
+                _check_key(key, pos)
+                if key in container:
+                    first = doc.key_locs.get(cpath + (key,), (0, 0))
+                    raise _Error(*pos, "E004", f"duplicate key '{key}' (first defined at line {first[0]})", "keep one of them")
+                stack[-1] = (container, cpath, (key, pos))
+            else:
+                place(value, pos)
+        elif isinstance(ev, yaml.MappingStartEvent | yaml.SequenceStartEvent):
+            if is_key_slot():
+                raise _Error(*pos, "E007", "a mapping or list cannot be used as a key", "use a plain text key")
+            if len(stack) >= MAX_DEPTH:
+                raise _Error(*pos, "E010", f"nesting deeper than {MAX_DEPTH} levels", "flatten the structure")
+            new: Any = {} if isinstance(ev, yaml.MappingStartEvent) else []
+            p = place(new, pos)
+            stack.append((new, p, None))
+        elif isinstance(ev, yaml.MappingEndEvent | yaml.SequenceEndEvent):
+            stack.pop()
+    if not have_root:
+        raise _Error(1, 1, "E009", "the file is empty", "every hmic file is a mapping of keys to values")
+    return root
+
+
+def parse(text: str, rel: str) -> Document:
+    """Parse YAML text into a Document, raising HmicError with one located diagnostic."""
+    doc = Document(rel=rel, data=None)
+    try:
+        doc.data = _build(yaml.parse(text, Loader=_Loader), doc)
+    except _Error as e:
+        raise HmicError([Diagnostic(Loc(rel, e.line, e.col), e.code, e.message, hint=e.hint)]) from None
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        line, col = _pos(mark) if mark else (0, 0)
+        what = " ".join(str(x) for x in (e.context, e.problem) if x)
+        hint = "YAML indents with spaces, never tabs" if "\t" in text and "tab" in what.lower() or "found character '\\t'" in what else "check the YAML syntax at this point"
+        raise HmicError([Diagnostic(Loc(rel, line, col), "E002", f"YAML syntax error: {what}", hint=hint)]) from None
+    except yaml.YAMLError as e:  # reader errors: control characters, bad encodings
+        mark = getattr(e, "position", None)
+        raise HmicError([Diagnostic(Loc(rel, 1, 1), "E002", f"YAML error: {e}", hint="check the file's characters")]) from None
+    return doc
+
+
+def _decode(raw: bytes, rel: str) -> str:
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]  # a UTF-8 byte-order mark is harmless; some editors add one
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        before = raw[: e.start]
+        line = before.count(b"\n") + 1
+        col = len(before) - (before.rfind(b"\n") + 1) + 1
+        raise HmicError(
+            [Diagnostic(Loc(rel, line, col), "E003", f"byte 0x{raw[e.start]:02x} is not valid UTF-8", hint="save the file as UTF-8")]
+        ) from None
+
+
+def load(path: Path, root: Path) -> Document:
+    """Read and parse one file, every failure reported as a diagnostic naming the file."""
+    rel = relpath(path, root)
+    try:
+        if path.is_dir():
+            raise HmicError([Diagnostic(Loc(rel), "E001", "is a directory, expected a YAML file", hint="remove the directory or rename it")])
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise HmicError(
+                [Diagnostic(Loc(rel), "E011", f"file is {size:,} bytes, over the {MAX_BYTES:,}-byte limit", hint="split the content across files")]
+            )
+        raw = path.read_bytes()
+    except OSError as e:
+        raise HmicError([Diagnostic(Loc(rel), "E001", f"cannot read file: {e.strerror or e}", hint="check the path and its permissions")]) from None
+    if b"\x00" in raw:
+        before = raw[: raw.index(b"\x00")]
+        line = before.count(b"\n") + 1
+        col = len(before) - (before.rfind(b"\n") + 1) + 1
+        raise HmicError([Diagnostic(Loc(rel, line, col), "E003", "NUL byte in file", hint="save the file as UTF-8 text")])
+    return parse(_decode(raw, rel), rel)
+
+
+def relpath(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except (ValueError, OSError):
+        return path.as_posix()

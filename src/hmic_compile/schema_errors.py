@@ -1,0 +1,177 @@
+"""Turning pydantic validation errors into located diagnostics that say what would be right."""
+
+from __future__ import annotations
+
+import difflib
+import types
+from typing import Annotated, Any, Union, get_args, get_origin
+
+from pydantic import BaseModel, ValidationError
+
+from .diagnostics import Diagnostic, Loc
+from .loader import Document, Path_
+
+
+def _unwrap(t: Any) -> Any:
+    while get_origin(t) is Annotated:
+        t = get_args(t)[0]
+    return t
+
+
+def _tag_of(t: Any) -> str | None:
+    if get_origin(t) is Annotated:
+        for meta in get_args(t)[1:]:
+            tag = getattr(meta, "tag", None)
+            if isinstance(tag, str):
+                return tag
+    return None
+
+
+def _is_union(t: Any) -> bool:
+    return get_origin(t) in (Union, types.UnionType)
+
+
+def model_at(root: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseModel] | None:
+    """The model class that pydantic was validating at `loc`, following lists, dicts and tagged unions."""
+    t: Any = root
+    i = 0
+    while True:
+        t = _unwrap(t)
+        if _is_union(t):
+            members = get_args(t)
+            tagged = {tag: m for m in members if (tag := _tag_of(m))}
+            if i < len(loc) and isinstance(loc[i], str) and loc[i] in tagged:
+                t, i = tagged[loc[i]], i + 1
+                continue
+            non_none = [m for m in members if m is not type(None)]
+            if len(non_none) != 1:
+                return None
+            t = non_none[0]
+            continue
+        if i == len(loc):
+            break
+        el, i = loc[i], i + 1
+        if isinstance(t, type) and issubclass(t, BaseModel):
+            field = t.model_fields.get(str(el))
+            if field is None:
+                return None
+            t = field.annotation
+        elif get_origin(t) is list and isinstance(el, int):
+            t = get_args(t)[0]
+        elif get_origin(t) is dict:
+            t = get_args(t)[1]
+        else:
+            return None
+    return t if isinstance(t, type) and issubclass(t, BaseModel) else None
+
+
+def data_path(data: Any, loc: tuple[Any, ...]) -> tuple[Path_, Any]:
+    """Follow pydantic's loc through the data, skipping union tags; returns (path, last unmatched element)."""
+    path: list[str | int] = []
+    cur = data
+    missing: Any = None
+    for el in loc:
+        if isinstance(cur, dict) and isinstance(el, str) and el in cur:
+            cur = cur[el]
+            path.append(el)
+        elif isinstance(cur, list) and isinstance(el, int) and 0 <= el < len(cur):
+            cur = cur[el]
+            path.append(el)
+        else:
+            missing = el
+    return tuple(path), missing
+
+
+def _kind(v: Any) -> str:
+    if isinstance(v, dict):
+        return "a mapping"
+    if isinstance(v, list):
+        return "a list"
+    if v is None:
+        return "nothing"
+    return f"'{_short(v)}'"
+
+
+def _short(v: Any, n: int = 40) -> str:
+    s = str(v)
+    return s if len(s) <= n else s[: n - 1] + "…"
+
+
+def _fields(model: type[BaseModel] | None) -> list[str]:
+    return list(model.model_fields) if model else []
+
+
+def diagnostics_for(err: ValidationError, doc: Document, root: type[BaseModel]) -> list[Diagnostic]:
+    out: list[Diagnostic] = []
+    for e in err.errors(include_url=False):
+        loc = tuple(e["loc"])
+        path, _ = data_path(doc.data, loc)
+        typ = e["type"]
+        value = e.get("input")
+        where: Loc = doc.loc(path)
+        hint = ""
+        if typ == "extra_forbidden":
+            key = str(loc[-1])
+            where = doc.loc(path, key=True)
+            allowed = _fields(model_at(root, loc[:-1]))
+            close = difflib.get_close_matches(key, allowed, n=1)
+            msg = f"unknown key '{key}'"
+            if close:
+                msg += f" (did you mean '{close[0]}'?)"
+            hint = "expected one of: " + ", ".join(allowed) if allowed else ""
+            code = "E104"
+        elif typ == "missing":
+            model = model_at(root, loc[:-1])
+            msg = f"missing required key '{loc[-1]}'"
+            hint = "expected keys: " + ", ".join(_fields(model)) if model else ""
+            code = "E103"
+        elif typ in ("model_type", "model_attributes_type", "dict_type"):
+            msg = f"expected a mapping of keys to values, found {_kind(value)}"
+            model = model_at(root, loc)
+            hint = "with keys: " + ", ".join(_fields(model)) if model else ""
+            code = "E102"
+        elif typ == "list_type":
+            msg = f"expected a list, found {_kind(value)}"
+            hint = "write each entry on its own line starting with '- '"
+            code = "E102"
+        elif typ == "string_type":
+            msg = f"expected text, found {_kind(value)}"
+            hint = "write the value as a plain or quoted string"
+            code = "E102"
+        elif typ == "bool_parsing" or typ == "bool_type":
+            msg = f"expected true or false, found {_kind(value)}"
+            code = "E105"
+        elif typ in ("int_parsing", "int_type", "int_from_float"):
+            msg = f"expected a whole number, found {_kind(value)}"
+            code = "E105"
+        elif typ in ("float_parsing", "float_type"):
+            msg = f"expected a number, found {_kind(value)}"
+            code = "E105"
+        elif typ in ("enum", "literal_error"):
+            expected = e.get("ctx", {}).get("expected", "")
+            msg = f"{_kind(value)} is not allowed here"
+            hint = f"expected {expected}"
+            code = "E106"
+        elif typ == "string_pattern_mismatch":
+            msg = f"{_kind(value)} is not a valid id"
+            hint = "use lower-case letters, digits and hyphens, e.g. 'np-pcso-recruitment'"
+            code = "E107"
+        elif typ in ("too_short", "string_too_short"):
+            msg = "must not be empty"
+            code = "E108"
+        elif typ == "block_kind":
+            msg = f"{_kind(value)} is not a block"
+            hint = "a block is a paragraph (text) or a mapping with one of: bullets, numbered, table, insert"
+            code = "E109"
+        elif typ == "union_tag_invalid":
+            msg = f"{_kind(value)} is not allowed here"
+            hint = "expected text or a mapping"
+            code = "E102"
+        elif typ in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
+            msg = f"{_kind(value)} is out of range: {e['msg'].lower()}"
+            code = "E105"
+        else:
+            msg = e["msg"]
+            code = "E100"
+        out.append(Diagnostic(where, code, msg, hint=hint))
+    return out
