@@ -139,3 +139,73 @@ def grade(
 
 def run() -> None:  # console-script entry point
     app()
+
+
+def _git_commit(root: Path) -> str | None:
+    import subprocess
+
+    try:
+        out = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=10, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None if out.returncode == 0 else None
+
+
+def _source_date_epoch() -> int | None:
+    raw = os.environ.get("SOURCE_DATE_EPOCH")
+    if not raw:
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        _err(f"error: SOURCE_DATE_EPOCH must be a whole number of seconds, not {raw!r}")
+        raise typer.Exit(2) from None
+
+
+@app.command()
+def build(
+    forces: Annotated[Optional[list[str]], typer.Argument(help="Force folders under evidence/ to build (default: all).", show_default=False)] = None,
+    root: RootOpt = Path("."),
+    out: Annotated[Path, typer.Option("--out", help="Output folder; each force goes to OUT/<force>-<year>/.")] = Path("build"),
+    format: Annotated[str, typer.Option("--format", help="Comma-separated output formats: md, html.")] = "md,html",
+    templates: Annotated[Optional[Path], typer.Option("--templates", help="Your templates, searched before the defaults.", file_okay=False, exists=True)] = None,
+) -> None:
+    """Render each force's report to Markdown and HTML through the Jinja templates.
+
+    Example: hmic build norfolk-2007 --out build --format md,html
+    """
+    from .build import BuildOptions, build_force
+    from .diagnostics import HmicError
+    from .render import FORMATS, make_environment
+    from .write import write_atomic
+
+    formats = tuple(f.strip() for f in format.split(",") if f.strip())
+    bad = [f for f in formats if f not in FORMATS]
+    if bad or not formats:
+        _err(f"error: unknown format {', '.join(bad) or '(none)'}; expected a comma-separated list of: {', '.join(FORMATS)}")
+        raise typer.Exit(2)
+    project, diags = _load(root, forces)
+    if any(d.is_error for d in diags):
+        _print_diagnostics(diags, OutputFormat.text)
+        _err("nothing was written")
+        raise typer.Exit(1)
+    for d in diags:
+        _err(d.text())
+    options = BuildOptions(formats, _git_commit(root), _source_date_epoch())
+    env = make_environment(templates, root)
+    failed = 0
+    for key, fo in project.forces.items():
+        target = out / key
+        try:
+            files = build_force(project, fo, env, options)
+            write_atomic(target, files, str(target))
+        except HmicError as e:
+            failed += 1
+            for d in e.diagnostics:
+                _err(d.text())
+            _err(f"{key}: not built; previous output left unchanged")
+            continue
+        _err(f"built {target}/ ({', '.join(sorted(files))})")
+    if failed:
+        _err(f"{failed} of {len(project.forces)} force{'s' if len(project.forces) != 1 else ''} failed")
+    raise typer.Exit(1 if failed else 0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +29,7 @@ class Document:
 
     rel: str
     data: Any
+    sha256: str = ""
     locs: dict[Path_, tuple[int, int]] = field(default_factory=dict)
     key_locs: dict[Path_, tuple[int, int]] = field(default_factory=dict)
 
@@ -197,11 +199,13 @@ def load(path: Path, root: Path) -> Document:
         line = before.count(b"\n") + 1
         col = len(before) - (before.rfind(b"\n") + 1) + 1
         raise HmicError([Diagnostic(Loc(rel, line, col), "E003", "NUL byte in file", hint="save the file as UTF-8 text")])
-    return parse(_decode(raw, rel), rel)
+    doc = parse(_decode(raw, rel), rel)
+    doc.sha256 = hashlib.sha256(raw).hexdigest()
+    return doc
 
 
 def relpath(path: Path, root: Path) -> str:
     try:
         return path.resolve().relative_to(root.resolve()).as_posix()
-    except (ValueError, OSError):
+    except (ValueError, OSError, RuntimeError):  # RuntimeError: a symlink loop on Python 3.11
         return path.as_posix()

@@ -1,0 +1,71 @@
+"""National comparison: grade distributions per area and a force's place in them. Pure."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .models import Framework, NationalResults
+
+
+@dataclass(frozen=True)
+class Cell:
+    grade: str
+    count: int
+    percent: int  # rounded, of all forces
+    is_force: bool  # the force's own grade
+
+
+@dataclass(frozen=True)
+class Distribution:
+    area: str
+    cells: tuple[Cell, ...]
+    total: int
+    position: str  # e.g. "graded Fair, as were 21 of 43 forces; 20 were graded higher"
+    counted_from: str  # "published totals" or "per-force grades"
+
+
+def counts(framework: Framework, national: NationalResults, area: str) -> dict[str, int] | None:
+    grades = [g.name for g in framework.grades]
+    if national.forces:
+        out = dict.fromkeys(grades, 0)
+        for row in national.forces.values():
+            g = row.get(area)
+            if g in out:
+                out[g] += 1
+        return out
+    row = national.totals.get(area)
+    if row is None:
+        return None
+    return {g: row.get(g, 0) for g in grades}
+
+
+def _plural(n: int, one: str, many: str) -> str:
+    return one if n == 1 else many
+
+
+def position(framework: Framework, row: dict[str, int], grade: str | None) -> str:
+    total = sum(row.values())
+    if grade is None or grade not in row:
+        return ""
+    grades = [g.name for g in framework.grades]  # best first
+    i = grades.index(grade)
+    higher = sum(row[g] for g in grades[:i])
+    lower = sum(row[g] for g in grades[i + 1 :])
+    others = row[grade] - 1
+    same = f"as were {row[grade]} of {total} forces" if others > 0 else f"the only one of {total} forces"
+    parts = [f"graded {grade}, {same}"]
+    if higher:
+        parts.append(f"{higher} {_plural(higher, 'was', 'were')} graded higher")
+    if lower:
+        parts.append(f"{lower} lower")
+    return "; ".join(parts)
+
+
+def distribution(framework: Framework, national: NationalResults, area: str, grade: str | None) -> Distribution | None:
+    row = counts(framework, national, area)
+    if row is None:
+        return None
+    total = sum(row.values()) or 1
+    cells = tuple(Cell(g, n, round(100 * n / total), g == grade) for g, n in row.items())
+    return Distribution(area, cells, sum(row.values()), position(framework, row, grade),
+                        "per-force grades" if national.forces else "published totals")

@@ -1,0 +1,157 @@
+"""Evidence prose: one configured markdown-it instance for HTML, escaping for Markdown output."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any, Sequence
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+from markupsafe import Markup, escape
+
+SAFE_SCHEMES = ("http:", "https:", "mailto:")
+MAX_NESTING = 20
+
+
+class ProseError(ValueError):
+    """Prose that cannot be rendered without loss (reported with the string's location)."""
+
+
+def _validate_link(url: str) -> bool:
+    u = url.strip().lower()
+    return u.startswith("#") or u.startswith(SAFE_SCHEMES)
+
+
+def _abbr_rule(state: Any) -> None:
+    """Wrap glossary terms in text tokens with <abbr title>, never inside code, links' targets or attributes."""
+    pattern: re.Pattern[str] | None = state.env.get("abbr_re")
+    if pattern is None:
+        return
+    titles: dict[str, str] = state.env["abbr_titles"]
+    for block in state.tokens:
+        if block.type != "inline" or not block.children:
+            continue
+        out: list[Token] = []
+        for tok in block.children:
+            if tok.type != "text" or not pattern.search(tok.content):
+                out.append(tok)
+                continue
+            pos = 0
+            for mt in pattern.finditer(tok.content):
+                if mt.start() > pos:
+                    t = Token("text", "", 0)
+                    t.content = tok.content[pos : mt.start()]
+                    out.append(t)
+                op = Token("abbr_open", "abbr", 1)
+                op.attrSet("title", titles[mt.group(1)])
+                out.append(op)
+                t = Token("text", "", 0)
+                t.content = mt.group(0)
+                out.append(t)
+                out.append(Token("abbr_close", "abbr", -1))
+                pos = mt.end()
+            if pos < len(tok.content):
+                t = Token("text", "", 0)
+                t.content = tok.content[pos:]
+                out.append(t)
+        block.children = out
+
+
+def make_markdown() -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False, "maxNesting": MAX_NESTING})
+    md.validateLink = _validate_link  # type: ignore[method-assign]
+    md.core.ruler.push("abbr", _abbr_rule)
+    return md
+
+
+@dataclass
+class Renderer:
+    """Renders prose strings once each; the same Prose object serves the HTML and the Markdown output."""
+
+    abbreviations: dict[str, str] = field(default_factory=dict)
+    md: MarkdownIt = field(default_factory=make_markdown)
+
+    @cached_property
+    def env(self) -> dict[str, Any]:
+        if not self.abbreviations:
+            return {}
+        terms = sorted(self.abbreviations, key=len, reverse=True)
+        rx = re.compile(r"(?<![\w-])(" + "|".join(re.escape(t) for t in terms) + r")s?(?![\w-])")
+        return {"abbr_re": rx, "abbr_titles": self.abbreviations}
+
+    def html_block(self, text: str) -> Markup:
+        tokens = self.md.parse(text, dict(self.env))
+        _check_nesting(tokens, text)
+        return Markup(self.md.renderer.render(tokens, self.md.options, dict(self.env)).strip())
+
+    def html_inline(self, text: str) -> Markup:
+        """HTML for a single line of prose: a lone paragraph loses its <p> wrapper."""
+        html = self.html_block(text)
+        if html.startswith("<p>") and html.endswith("</p>") and html.count("<p>") == 1:
+            return Markup(html[3:-4])
+        return html
+
+
+def _check_nesting(tokens: Sequence[Token], text: str) -> None:
+    # markdown-it stops nesting at maxNesting and silently drops what lies deeper: refuse instead.
+    depth = max((t.level for t in tokens), default=0)
+    if depth >= MAX_NESTING - 1:
+        raise ProseError(f"text nests deeper than {MAX_NESTING - 2} levels; the renderer would drop content")
+
+
+_MD_LINE_START = re.compile(r"^(\s*)([#>]|[-+*](?=\s)|\d+[.)](?=\s)|=+\s*$|-+\s*$)", re.M)
+
+
+def md_escape(text: str) -> str:
+    """Markdown source safe to place in a paragraph: no raw HTML, no accidental headings."""
+    text = text.replace("<", "&lt;")
+    return _MD_LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), text)
+
+
+def md_cell(text: str) -> str:
+    """Markdown source safe inside a table cell: one line, pipes escaped."""
+    return " ".join(md_escape(text).split()).replace("|", "\\|")
+
+
+class Prose:
+    """A prose string with its renderings, computed on first use and shared between outputs."""
+
+    __slots__ = ("text", "_r", "_html", "_inline")
+
+    def __init__(self, text: str, renderer: Renderer):
+        self.text = text
+        self._r = renderer
+        self._html: Markup | None = None
+        self._inline: Markup | None = None
+
+    @property
+    def html(self) -> Markup:
+        if self._html is None:
+            self._html = self._r.html_block(self.text)
+        return self._html
+
+    @property
+    def inline(self) -> Markup:
+        if self._inline is None:
+            self._inline = self._r.html_inline(self.text)
+        return self._inline
+
+    @property
+    def md(self) -> str:
+        return md_escape(self.text)
+
+    @property
+    def cell(self) -> str:
+        return md_cell(self.text)
+
+    def __str__(self) -> str:  # plain text (e.g. for a title attribute, escaped by Jinja)
+        return self.text
+
+    def __html__(self) -> str:  # used as-is in an HTML template: render as inline HTML
+        return str(self.inline)
+
+
+def plain(text: str) -> Markup:
+    return escape(text)

@@ -1,0 +1,69 @@
+"""Write stage: a force's report files and manifest, replaced as a whole or not at all."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from .diagnostics import Diagnostic, HmicError, Loc
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def manifest(*, version: str, force: str, inputs: list[tuple[str, str]], templates: list[tuple[str, str]],
+             outputs: dict[str, bytes], git_commit: str | None, source_date_epoch: int | None) -> bytes:
+    data: dict[str, Any] = {
+        "hmic_version": version,
+        "force": force,
+        "git_commit": git_commit,
+        "source_date_epoch": source_date_epoch,
+        "inputs": [{"path": p, "sha256": h} for p, h in sorted(inputs)],
+        "templates": [{"path": p, "sha256": h} for p, h in sorted(templates)],
+        "outputs": [{"path": name, "sha256": sha256(b)} for name, b in sorted(outputs.items())],
+    }
+    return (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def write_atomic(target: Path, files: dict[str, bytes], shown: str) -> None:
+    """Write `files` into a fresh sibling folder, then swap it in for `target`.
+
+    On any failure (disk full, permissions, Ctrl-C) the previous output stays as it was and the
+    temporary folder is removed.
+    """
+    parent = target.parent
+    tmp: Path | None = None
+    old: Path | None = None
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=parent))
+        for name, data in sorted(files.items()):
+            with open(tmp / name, "wb") as fh:
+                fh.write(data)
+        os.chmod(tmp, 0o755)
+        if target.exists():
+            old = parent / f".{target.name}.{os.getpid()}.old"
+            os.rename(target, old)
+            try:
+                os.rename(tmp, target)
+            except BaseException:
+                os.rename(old, target)
+                old = None
+                raise
+        else:
+            os.rename(tmp, target)
+        tmp = None
+    except OSError as e:
+        raise HmicError([Diagnostic(Loc(shown), "E701", f"cannot write the report: {e.strerror or e}",
+                                    hint="check that the output folder is writable and the disk has space; the previous output is unchanged")]) from None
+    finally:
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
