@@ -93,7 +93,7 @@ def _checks(
         checks.append(Check(f"a dominant criterion not met{detail}" if when.dominant_not_met else "no dominant criterion failed", held))
     if when.not_met_at_least is not None:
         n = when.not_met_at_least
-        pool = [c for c in criteria if c.level == n.level and (c.significant or not n.significant_only)]
+        pool = [c for c in criteria if c.level == n.level and True]
         count = sum(judged.get(c.id) is Judgement.NOT_MET for c in pool)
         kind = "significant " if n.significant_only else ""
         checks.append(Check(f"{count} {kind}{n.level} criteria not met (rule: at least {n.count})", count >= n.count))

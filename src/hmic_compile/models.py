@@ -275,7 +275,10 @@ class GlossaryEntry(Model):
 
 
 class Glossary(Model):
-    terms: list[GlossaryEntry] = Field(min_length=1)
+    terms: list[GlossaryEntry] = Field(min_length=1, description="Printed in this order.")
+    unexpanded: list[Text] = Field(
+        [], description="Abbreviations the report uses but the printed glossary deliberately leaves out; not printed."
+    )
 
 
 EVIDENCE_LISTS = ("strengths", "work_in_progress", "areas_for_improvement")

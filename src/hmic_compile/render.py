@@ -209,7 +209,7 @@ def chart(dist: Distribution | None) -> list[Bar]:
     width = (CHART_W - BAR_GAP * (len(dist.cells) + 1)) // len(dist.cells)
     bars = []
     for i, c in enumerate(dist.cells):
-        h = round((CHART_H - 30) * c.count / top)
+        h = round((CHART_H - 40) * c.count / top)
         bars.append(Bar(c.grade, c.count, BAR_GAP + i * (width + BAR_GAP), CHART_H - 20 - h, width, h, c.is_force))
     return bars
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 from typing import Iterable
 
 from . import models as m
@@ -268,6 +269,59 @@ def check_force_national(fo: ForceBundle, fb: FrameworkBundle, diags: Diagnostic
                             f"make them agree ({doc.rel})")
 
 
+# Keys whose values are identifiers, codes or title-page lines, not prose to scan for abbreviations.
+_NOT_PROSE = {"id", "area", "criterion", "judgement", "evidence", "factor", "level", "grade", "framework", "labels",
+              "isbn", "year", "term", "insert", "month", "copyright", "first_published", "unexpanded", "meaning"}
+_ABBREVIATION = re.compile(r"(?<![\w-])([A-Z][A-Za-z]*[A-Z][A-Za-z]*?)(s?)(?![\w-])")
+
+
+def _prose(data: object, path: tuple = ()) -> Iterable[tuple[tuple, str]]:
+    if isinstance(data, dict):
+        for k, v in data.items():
+            if k not in _NOT_PROSE:
+                yield from _prose(v, path + (k,))
+    elif isinstance(data, list):
+        for i, v in enumerate(data):
+            yield from _prose(v, path + (i,))
+    elif isinstance(data, str):
+        yield path, data
+
+
+def check_glossary(fo: ForceBundle, fb: FrameworkBundle, diags: Diagnostics) -> None:
+    """Every abbreviation in the report's text has a glossary entry; every entry is used."""
+    gdoc = fo.docs["glossary"]
+    terms = [t.term for t in fo.glossary.terms]
+    known = set(terms) | set(fo.glossary.unexpanded)
+    first: dict[str, int] = {}
+    for i, t in enumerate(terms):
+        if t in first:
+            diags.error(gdoc.loc(("terms", i, "term")), "E307", f"glossary term '{t}' appears twice (first at line {gdoc.loc(('terms', first[t])).line})", "keep one entry")
+        first.setdefault(t, i)
+    used: set[str] = set()
+    reported: set[str] = set()
+    docs = [d for role, d in fb.docs.items() if role != "national" and role != "framework"] + [fb.docs["framework"]]
+    docs += [d for role, d in fo.docs.items() if role != "glossary"]
+    for doc in docs:
+        for path, text in _prose(doc.data):
+            if doc is fb.docs["framework"] and path[:1] not in (("grades",),):
+                continue  # only the grade definitions of the framework file are printed
+            for mt in _ABBREVIATION.finditer(text):
+                word, whole = mt.group(1), mt.group(0)
+                hit = word if word in known else whole if whole in known else None
+                if hit:
+                    used.add(hit)
+                elif word.isupper() and word not in reported:
+                    reported.add(word)
+                    diags.error(doc.loc(path), "E603", f"abbreviation '{word}' is not in the glossary",
+                                f"add it to {gdoc.rel} under 'terms' (or under 'unexpanded' if the glossary deliberately leaves it out)")
+    for i, t in enumerate(terms):
+        if t not in used:
+            diags.warning(gdoc.loc(("terms", i, "term")), "W604", f"glossary term '{t}' is never used in the report", "remove the entry, or check its spelling")
+    for i, t in enumerate(fo.glossary.unexpanded):
+        if t not in used:
+            diags.warning(gdoc.loc(("unexpanded", i)), "W604", f"'{t}' is listed as unexpanded but never used in the report", "remove it from 'unexpanded'")
+
+
 def check_project(project: Project, diags: Diagnostics) -> None:
     for fb in project.frameworks.values():
         check_framework(fb, diags)
@@ -275,3 +329,4 @@ def check_project(project: Project, diags: Diagnostics) -> None:
         fb = project.framework_for(fo)
         check_force(fo, fb, diags)
         check_force_national(fo, fb, diags)
+        check_glossary(fo, fb, diags)

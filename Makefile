@@ -1,0 +1,42 @@
+# The README's commands. CI runs `make test` through .ci/run.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
+
+.PHONY: setup report validate grade test lint bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+setup: $(STAMP)
+
+## Set up, check the repository and build the Norfolk 2007 report into build/norfolk-2007/.
+report: setup
+	$(BIN)/hmic validate
+	$(BIN)/hmic build norfolk-2007
+
+validate: setup
+	$(BIN)/hmic validate
+
+grade: setup
+	$(BIN)/hmic grade norfolk-2007
+
+## Set up and run the whole test suite.
+test: setup
+	$(BIN)/pytest
+
+lint: setup
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
+	$(BIN)/mypy
+
+bench: setup
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf build bench/out .pytest_cache

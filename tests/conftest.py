@@ -1,0 +1,43 @@
+"""Shared test fixtures: project paths and the golden-file switch."""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SOURCE = REPO.parent / "shared" / "seeds" / "000_b58d774295a081e0.txt"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--update-golden", action="store_true", help="rewrite golden files from the current output")
+
+
+class Golden:
+    def __init__(self, update: bool):
+        self.update = update
+
+    def check(self, path: Path, actual: str) -> None:
+        """Compare `actual` with the golden file at `path`, printing a diff; rewrite it with --update-golden."""
+        if self.update:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(actual, encoding="utf-8")
+            return
+        if not path.exists():
+            pytest.fail(f"golden file {path.relative_to(REPO)} is missing; run pytest --update-golden and review it")
+        expected = path.read_text(encoding="utf-8")
+        if expected != actual:
+            diff = "".join(difflib.unified_diff(expected.splitlines(True), actual.splitlines(True), str(path.relative_to(REPO)), "actual", n=2))
+            pytest.fail(f"output differs from {path.relative_to(REPO)} (pytest --update-golden rewrites it):\n{diff[:20000]}")
+
+
+@pytest.fixture
+def golden(request: pytest.FixtureRequest) -> Golden:
+    return Golden(request.config.getoption("--update-golden"))
+
+
+@pytest.fixture(scope="session")
+def repo() -> Path:
+    return REPO
