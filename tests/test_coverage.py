@@ -31,7 +31,8 @@ LAYOUT = [
     (re.compile(r"^GRADE\s+\w+$"), "the area's grade line: checked against the force summary by test_grades_match"),
     (re.compile(r"^-+\s*-+$"), "table rule under the grade line"),
     (re.compile(r"^\S$"), "glossary index letter: generated from the glossary's terms"),
-    (re.compile(r"^Geographical description of force area Demographic profile"), "contents line run together by the extraction: contents are generated"),
+    (re.compile(r"^(Geographical description of force area Demographic profile|National summary of judgements Force summary)"),
+     "contents line run together by the extraction: contents are generated"),
 ]
 
 
@@ -44,22 +45,25 @@ def _units(text: str) -> list[str]:
             paragraphs[-1].append(ln)
         elif paragraphs[-1]:
             paragraphs.append([])
-    units: list[str] = []
+    units: list[tuple[str, bool]] = []  # (text, starts with a bullet glyph)
     for para in paragraphs:
         current: list[str] = []
+        bullet = False
         for i, ln in enumerate(para):
             starts_item = bool(re.match(r"^\s*([-•>\uf0b7\u2022]\s|\uf0b7)", ln))
             continuation = i > 0 and not starts_item and (ln.startswith(" ") or ln[:1].islower())
             if current and not continuation:
-                units.append(" ".join(current))
+                units.append((" ".join(current), bullet))
                 current = []
+            if not continuation:
+                bullet = starts_item
             current.append(BULLET.sub("", ln, count=1).strip() if not continuation else ln.strip())
         if current:
-            units.append(" ".join(current))
-    # Rejoin a paragraph or bullet split by a page break.
+            units.append((" ".join(current), bullet))
+    # Rejoin a paragraph or bullet split by a page break: the second part carries no bullet glyph.
     joined: list[str] = []
-    for u in units:
-        if joined and (joined[-1].endswith("-") or (not END_OF_SENTENCE.search(joined[-1]) and u[:1].islower())):
+    for u, bullet in units:
+        if joined and not bullet and (joined[-1].endswith("-") or (not END_OF_SENTENCE.search(joined[-1]) and u[:1].islower())):
             sep = "" if joined[-1].endswith("-") else " "
             joined[-1] = joined[-1] + sep + u
         else:

@@ -148,7 +148,7 @@ def test_share_counts_partly_met_at_the_framework_weight(fw2007: Framework) -> N
     good = {t.level: t for t in d.tallies}["Good"]
     assert (good.total, good.met, good.partly, good.not_met) == (4, 2, 1, 1)
     assert good.share(fw2007.grading.partly_met_weight) == Fraction(5, 8)
-    assert d.trials[GOOD].checks[1] == Check("62% of Good criteria met (rule: more than 50%)", True)
+    assert d.trials[GOOD].checks[1] == Check("62.5% of Good criteria met (rule: more than 50%)", True)
 
 
 # --- "all Fair met" and "all significant Fair met" -----------------------------------------

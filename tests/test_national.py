@@ -116,7 +116,6 @@ def test_position_on_another_scale(four: Framework) -> None:
     assert position(four, row, "Outstanding") == "graded Outstanding, as were 4 of 43 forces; 39 lower"
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a grade counted 0 times is described as 'the only one' (others = count - 1 = -1)")
 def test_position_for_a_grade_nobody_has(fw: Framework) -> None:
     assert "the only one" not in position(fw, {"Excellent": 0, "Good": 10, "Fair": 33, "Poor": 0}, "Excellent")
 
@@ -170,7 +169,6 @@ def test_distribution_from_per_force_grades(fw: Framework) -> None:
     assert d.position == "graded Fair, the only one of 4 forces; 3 were graded higher"
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: with per-force grades, an area no force lists gives an all-zero row instead of None")
 def test_distribution_per_force_for_an_area_nobody_lists(fw: Framework) -> None:
     nat = NationalResults(source="s", forces={"a": {"x": "Good"}})
     assert distribution(fw, nat, "not-listed", "Good") is None

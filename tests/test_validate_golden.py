@@ -15,6 +15,7 @@ A case is a folder tests/broken/<case>/ holding:
 from __future__ import annotations
 
 import importlib.util
+import json
 import shutil
 from pathlib import Path
 
@@ -83,17 +84,12 @@ def test_corpus_is_big_enough() -> None:
 
 
 def test_mini_project_is_clean(tmp_path: Path) -> None:
-    root = make_project_clean(tmp_path)
+    root = tmp_path / "mini"
+    shutil.copytree(MINI, root)
     result = run_validate(root, "--strict")
     assert result.exit_code == 0, result.output
     assert result.stdout == ""
     assert result.stderr == "0 errors, 0 warnings\nok: 1 framework, 1 force\n"
-
-
-def make_project_clean(tmp_path: Path) -> Path:
-    dest = tmp_path / "mini"
-    shutil.copytree(MINI, dest)
-    return dest
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -119,8 +115,6 @@ def test_machine_formats(fmt: str, tmp_path: Path, golden) -> None:
     # json goes to stdout (for tools to parse); github annotations go to stderr, like the text format.
     if fmt == "json":
         assert result.stderr == ""
-        import json
-
         data = json.loads(result.stdout)
         assert data["summary"].startswith("2 errors")
         assert all(d["loc"]["path"] == "evidence/testshire-2024/public-contact.yaml" for d in data["diagnostics"])

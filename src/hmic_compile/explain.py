@@ -37,13 +37,15 @@ def grade_summary(project: Project, fo: ForceBundle) -> dict[str, Any]:
                 "rationale": ev.grade_rationale,
             }
         )
-    return {"force": fo.key, "name": fo.force.name, "areas": areas}
+    weight = project.framework_for(fo).framework.grading.partly_met_weight
+    return {"force": fo.key, "name": fo.force.name, "partly_met_weight": weight, "areas": areas}
 
 
 def grade_table_text(summary: dict[str, Any]) -> str:
     rows = [("Area", "Derived", "Awarded", "Criteria met", "Rule that decided")]
     for a in summary["areas"]:
-        met = ", ".join(f"{lv} {c['met'] + (0.5 * c['partly_met']):g}/{c['total']}" for lv, c in a["criteria"].items() if c["total"])
+        w = summary["partly_met_weight"]
+        met = ", ".join(f"{lv} {c['met'] + w * c['partly_met']:g}/{c['total']}" for lv, c in a["criteria"].items() if c["total"])
         awarded = a["awarded"] or "-"
         if a["derived"] and a["awarded"] and a["derived"] != a["awarded"]:
             awarded += " (professional judgement)"
@@ -54,7 +56,7 @@ def grade_table_text(summary: dict[str, Any]) -> str:
         lines.append("  ".join(c.ljust(w) for c, w in zip(r[:4], widths)) + "  " + r[4])
         if i == 0:
             lines.append("  ".join("-" * w for w in widths) + "  " + "-" * len(r[4]))
-    lines.append("(partly met counts as half a criterion met)")
+    lines.append(f"(a criterion partly met counts as {summary['partly_met_weight']:g} of one met)")
     return "\n".join(lines) + "\n"
 
 
@@ -82,6 +84,8 @@ def explain_text(project: Project, fo: ForceBundle, area_id: str) -> str:
             flags = "".join(f" [{f}]" for f, on in (("significant", c.significant), ("dominant", c.dominant)) if on)
             lines.append(f"  {c.id}  {j.judgement.value if j else 'NOT JUDGED'}{flags}")
             lines.append(f"      {c.text}")
+            if j and j.note:
+                lines.append(f"      note: {j.note}")
             for ref in j.evidence if j else []:
                 kind, text = items.get(ref, ("?", "?"))
                 lines.append(f"      - {ref} ({kind}): {_clip(text)}")
@@ -89,6 +93,11 @@ def explain_text(project: Project, fo: ForceBundle, area_id: str) -> str:
         lines.append("\nFactors")
         for f in ev.factors:
             lines.append(f"  {f.factor}  {f.judgement.value}")
+            if f.note:
+                lines.append(f"      note: {f.note}")
+            for ref in f.evidence:
+                kind, text = items.get(ref, ("?", "?"))
+                lines.append(f"      - {ref} ({kind}): {_clip(text)}")
     lines.append("\nRules, in order (the first that holds decides)")
     for t in d.trials:
         mark = "holds" if t.held else "does not hold"

@@ -74,7 +74,7 @@ def tally(levels: Sequence[str], criteria: Sequence[Criterion], judged: Mapping[
 
 
 def _pct(x: float | Fraction) -> str:
-    return f"{float(x) * 100:.0f}%"
+    return f"{float(x) * 100:.1f}".rstrip("0").rstrip(".") + "%"
 
 
 def _checks(
@@ -87,14 +87,15 @@ def _checks(
 ) -> list[Check]:
     checks: list[Check] = []
     if when.dominant_not_met is not None:
-        failed = [c.id for c in criteria if c.dominant and judged.get(c.id) is Judgement.NOT_MET]
+        # Unjudged counts as not met, as in `tally` (validation refuses unjudged criteria anyway).
+        failed = [c.id for c in criteria if c.dominant and judged.get(c.id) not in (Judgement.MET, Judgement.PARTLY_MET)]
         held = bool(failed) == when.dominant_not_met
         detail = f" ({', '.join(failed)})" if failed else ""
         checks.append(Check(f"a dominant criterion not met{detail}" if when.dominant_not_met else "no dominant criterion failed", held))
     if when.not_met_at_least is not None:
         n = when.not_met_at_least
-        pool = [c for c in criteria if c.level == n.level and True]
-        count = sum(judged.get(c.id) is Judgement.NOT_MET for c in pool)
+        pool = [c for c in criteria if c.level == n.level and (c.significant or not n.significant_only)]
+        count = sum(judged.get(c.id) not in (Judgement.MET, Judgement.PARTLY_MET) for c in pool)
         kind = "significant " if n.significant_only else ""
         checks.append(Check(f"{count} {kind}{n.level} criteria not met (rule: at least {n.count})", count >= n.count))
     for level in when.all_met:

@@ -6,7 +6,7 @@ import re
 from enum import Enum
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, StringConstraints, Tag
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, StringConstraints, Tag, model_validator
 
 Id = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=80)]
 Text = Annotated[str, StringConstraints(min_length=1)]
@@ -125,6 +125,12 @@ class ShareMet(Model):
     level: Text
     at_least: float | None = Field(None, ge=0, le=1)
     more_than: float | None = Field(None, ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _one_threshold(self) -> ShareMet:
+        if (self.at_least is None) == (self.more_than is None):
+            raise ValueError("give exactly one of 'at_least' or 'more_than' (a share between 0 and 1)")
+        return self
 
 
 class NotMetAtLeast(Model):

@@ -27,12 +27,10 @@ class Distribution:
 def counts(framework: Framework, national: NationalResults, area: str) -> dict[str, int] | None:
     grades = [g.name for g in framework.grades]
     if national.forces:
-        out = dict.fromkeys(grades, 0)
-        for row in national.forces.values():
-            g = row.get(area)
-            if g in out:
-                out[g] += 1
-        return out
+        listed = [row[area] for row in national.forces.values() if area in row]
+        if not listed:
+            return None
+        return {g: listed.count(g) for g in grades}
     row = national.totals.get(area)
     if row is None:
         return None
@@ -51,9 +49,13 @@ def position(framework: Framework, row: dict[str, int], grade: str | None) -> st
     i = grades.index(grade)
     higher = sum(row[g] for g in grades[:i])
     lower = sum(row[g] for g in grades[i + 1 :])
-    others = row[grade] - 1
-    same = f"as were {row[grade]} of {total} forces" if others > 0 else f"the only one of {total} forces"
-    parts = [f"graded {grade}, {same}"]
+    n = row[grade]
+    if n > 1:
+        parts = [f"graded {grade}, as were {n} of {total} forces"]
+    elif n == 1:
+        parts = [f"graded {grade}, the only one of {total} forces"]
+    else:  # inconsistent data (validate reports it): say so rather than miscount
+        parts = [f"graded {grade}, though the national results count no force at {grade}"]
     if higher:
         parts.append(f"{higher} {_plural(higher, 'was', 'were')} graded higher")
     if lower:

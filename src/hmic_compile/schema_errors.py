@@ -170,6 +170,9 @@ def diagnostics_for(err: ValidationError, doc: Document, root: type[BaseModel]) 
         elif typ in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
             msg = f"{_kind(value)} is out of range: {e['msg'].lower()}"
             code = "E105"
+        elif typ == "value_error":
+            msg = str(e.get("ctx", {}).get("error", e["msg"]))
+            code = "E105"
         else:
             msg = e["msg"]
             code = "E100"

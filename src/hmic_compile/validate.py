@@ -81,6 +81,11 @@ def check_framework(fb: FrameworkBundle, diags: Diagnostics) -> None:
             crit_seen.setdefault(c.id, adoc.rel)
             if c.level not in fw.levels:
                 diags.error(adoc.loc(("criteria", i, "level")), "E303", f"level '{c.level}' is not a criterion level", _suggest(c.level, fw.levels))
+        share_levels = sorted({sm.level for r in fw.grading.rules for sm in r.when.share_met})
+        for lv in share_levels:
+            if ac.criteria and graded and not any(c.level == lv for c in ac.criteria):
+                diags.warning(adoc.loc(("criteria",), key=True), "W314", f"area '{aid}' has no {lv} criteria, so every share rule at {lv} holds by default",
+                              f"add {lv} criteria, or confirm the area is meant to have none")
         if graded and not ac.criteria:
             diags.warning(adoc.loc(()), "W312", f"graded area '{aid}' has no criteria, so its grade cannot be derived", "add the Specific Grading Criteria under 'criteria'")
     if fb.national is not None:
@@ -203,29 +208,25 @@ def _check_judgements(fo: ForceBundle, fb: FrameworkBundle, ad: m.AreaDef, ev: m
             diags.error(doc.loc(p + ("criterion",)), "E402", f"criterion '{j.criterion}' is judged twice (first at line {line})", "judge each criterion exactly once")
         else:
             judged[j.criterion] = i
-        kinds = set()
-        for k, ref in enumerate(j.evidence):
-            if ref not in ids:
-                candidates = sorted(i for i in ids if ids[i][1] in m.EVIDENCE_LISTS)
-                diags.error(doc.loc(p + ("evidence", k)), "E404", f"no evidence item with id '{ref}'", _suggest(ref, candidates) if difflib.get_close_matches(ref, candidates, n=1) else "cite the id of a strength, work in progress or area for improvement")
-            else:
-                kinds.add(ids[ref][1])
-                cited.add(ref)
-        if j.judgement is m.Judgement.MET and "strengths" not in kinds and not any(r not in ids for r in j.evidence):
+        kinds, all_resolved = _citations(j.evidence, p, doc, ids, cited, diags)
+        if j.judgement is m.Judgement.MET and "strengths" not in kinds and all_resolved:
             diags.error(doc.loc(p + ("judgement",)), "E405", f"criterion '{j.criterion}' is judged met but cites no strength", "cite at least one strength's id under 'evidence'")
-        if j.judgement is m.Judgement.NOT_MET and "areas_for_improvement" not in kinds and not any(r not in ids for r in j.evidence):
+        if j.judgement is m.Judgement.NOT_MET and "areas_for_improvement" not in kinds and all_resolved:
             diags.error(doc.loc(p + ("judgement",)), "E406", f"criterion '{j.criterion}' is judged not met but cites no area for improvement", "cite at least one area for improvement's id under 'evidence'")
     for c in criteria:
         if c.id not in judged:
             diags.error(doc.loc(("judgements",), key=True) if ev.judgements else doc.loc(()), "E401", f"criterion '{c.id}' ({c.level}) is not judged",
                         "add a judgement: met, partly met or not met")
     factor_ids = [f.id for f in fw.factors]
+    factor_seen: dict[str, int] = {}
     for i, fj in enumerate(ev.factors):
         if fj.factor not in factor_ids:
             diags.error(doc.loc(("factors", i, "factor")), "E304", f"unknown factor '{fj.factor}'", _suggest(fj.factor, factor_ids))
-        for k, ref in enumerate(fj.evidence):
-            if ref not in ids:
-                diags.error(doc.loc(("factors", i, "evidence", k)), "E404", f"no evidence item with id '{ref}'", "cite the id of an evidence item")
+        elif fj.factor in factor_seen:
+            line = doc.loc(("factors", factor_seen[fj.factor])).line
+            diags.error(doc.loc(("factors", i, "factor")), "E402", f"factor '{fj.factor}' is judged twice (first at line {line})", "judge each factor once")
+        factor_seen.setdefault(fj.factor, i)
+        _citations(fj.evidence, ("factors", i), doc, ids, cited, diags)
     if criteria:
         # An area for improvement that no judgement cites may be outside the criteria, or a judgement
         # may be missing its evidence: worth a look, not a failure (--strict makes it one).
@@ -235,7 +236,8 @@ def _check_judgements(fo: ForceBundle, fb: FrameworkBundle, ad: m.AreaDef, ev: m
                 name = f"'{iid}'" if iid else f"number {k + 1}"
                 diags.warning(doc.loc(("areas_for_improvement", k)), "W407", f"area for improvement {name} is not cited by any judgement",
                               "cite it from the judgement it bears on, or confirm it lies outside the criteria")
-    if criteria and len(judged) == len(criteria) and ev.grade is not None:
+    levels_ok = all(c.level in fw.levels for c in criteria)
+    if criteria and levels_ok and len(judged) == len(criteria) and ev.grade is not None:
         d = derive_area(fw, criteria, ev)
         assert d is not None
         if d.grade != ev.grade and not ev.grade_rationale:
@@ -244,6 +246,29 @@ def _check_judgements(fo: ForceBundle, fb: FrameworkBundle, ad: m.AreaDef, ev: m
         elif d.grade == ev.grade and ev.grade_rationale:
             diags.warning(doc.loc(("grade_rationale",), key=True), "W409", "a grade rationale is given but the awarded grade equals the derived grade",
                           "remove 'grade_rationale'")
+
+
+def _citations(refs: list[str], path: tuple, doc: Document, ids: dict[str, tuple[str, str, m.Item | m.Recommendation]],
+               cited: set[str], diags: Diagnostics) -> tuple[set[str], bool]:
+    """Check that each cited id is an evidence item; returns the kinds cited and whether all resolved."""
+    kinds: set[str] = set()
+    ok = True
+    candidates = sorted(i for i in ids if ids[i][1] in m.EVIDENCE_LISTS)
+    for k, ref in enumerate(refs):
+        where = doc.loc(path + ("evidence", k))
+        if ref not in ids:
+            ok = False
+            close = difflib.get_close_matches(ref, candidates, n=1)
+            diags.error(where, "E404", f"no evidence item with id '{ref}'",
+                        _suggest(ref, candidates) if close else "cite the id of a strength, work in progress or area for improvement")
+        elif ids[ref][1] not in m.EVIDENCE_LISTS:
+            ok = False
+            diags.error(where, "E404", f"'{ref}' is a recommendation, not an evidence item",
+                        "cite the strengths, work in progress or areas for improvement that support the judgement")
+        else:
+            kinds.add(ids[ref][1])
+            cited.add(ref)
+    return kinds, ok
 
 
 def check_force_national(fo: ForceBundle, fb: FrameworkBundle, diags: Diagnostics) -> None:
@@ -299,12 +324,15 @@ def check_glossary(fo: ForceBundle, fb: FrameworkBundle, diags: Diagnostics) -> 
         first.setdefault(t, i)
     used: set[str] = set()
     reported: set[str] = set()
-    docs = [d for role, d in fb.docs.items() if role != "national" and role != "framework"] + [fb.docs["framework"]]
-    docs += [d for role, d in fo.docs.items() if role != "glossary"]
-    for doc in docs:
+    # Only what the report prints: the framework's grade definitions, the introduction, each area's
+    # national context (not the criteria), and the force's own files.
+    printed = {"framework": ("grades",), "introduction": None}
+    docs = [(d, printed.get(role, ("national_context",))) for role, d in fb.docs.items() if role != "national"]
+    docs += [(d, None) for role, d in fo.docs.items() if role != "glossary"]
+    for doc, only in docs:
         for path, text in _prose(doc.data):
-            if doc is fb.docs["framework"] and path[:1] not in (("grades",),):
-                continue  # only the grade definitions of the framework file are printed
+            if only is not None and path[:1] != only:
+                continue
             for mt in _ABBREVIATION.finditer(text):
                 word, whole = mt.group(1), mt.group(0)
                 hit = word if word in known else whole if whole in known else None
