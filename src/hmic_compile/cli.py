@@ -137,8 +137,19 @@ def grade(
             typer.echo(report.grade_table_text(r))
 
 
-def run() -> None:  # console-script entry point
-    app()
+def run() -> None:
+    """Console-script entry point and the outermost error boundary."""
+    from .diagnostics import HmicError
+
+    try:
+        app()
+    except HmicError as e:  # a stage raised on bad input that no command caught: still a diagnostic, never a traceback
+        for d in e.diagnostics:
+            _err(d.text())
+        sys.exit(1)
+    except KeyboardInterrupt:
+        _err("interrupted: reports already written are complete; the one in progress was not written")
+        sys.exit(130)
 
 
 def _git_commit(root: Path) -> str | None:

@@ -214,8 +214,33 @@ def chart(dist: Distribution | None) -> list[Bar]:
     return bars
 
 
+# Headings the templates use; a framework's `labels` (then an area's, then a force's area file) override them.
+DEFAULT_LABELS = {
+    "grade": "Grade",
+    "national_grade_distribution": "National grade distribution",
+    "national_context": "National contextual factors",
+    "contextual_factors": "Contextual factors",
+    "strengths": "Strengths",
+    "work_in_progress": "Work in progress",
+    "areas_for_improvement": "Areas for improvement",
+    "developing_practice": "Developing Practice",
+    "recommendation": "Recommendation",
+    "recommendations": "Recommendations",
+    "findings": "Findings",
+    "national_summary": "National summary of judgements",
+    "force_summary": "Force summary of judgements",
+    "glossary": "Glossary of Terms and Abbreviations",
+    "contents": "Contents",
+    "forces": "Forces",
+    "percent_of_forces": "Per cent of forces",
+    "direction_of_travel": "Direction of travel",
+    "professional_judgement": "Professional judgement",
+    "source": "Source",
+}
+
+
 def _labels(fb: FrameworkBundle, ad: m.AreaDef, ev: m.AreaEvidence) -> dict[str, str]:
-    return {**fb.framework.labels, **ad.labels, **ev.labels}
+    return {**DEFAULT_LABELS, **fb.framework.labels, **ad.labels, **ev.labels}
 
 
 def _travel(previous: m.PreviousGrade | None, grade: str | None, grades: list[str]) -> str:
@@ -278,7 +303,7 @@ def build_report(project: Project, fo: ForceBundle) -> Report:
         graded = [a for a in members if a.graded]
         summary += [SummaryRow(a, title, i == 0) for i, a in enumerate(graded)]
     recommendations = [r for a in areas for r in a.recommendations]
-    labels = dict(fw.labels)
+    labels = {**DEFAULT_LABELS, **fw.labels}
     intro = b.section(fb.introduction)
     overview = b.section(fo.force.overview)
     closing = labels["recommendation"] if len(recommendations) == 1 else labels["recommendations"]

@@ -198,6 +198,7 @@ def _check_judgements(fo: ForceBundle, fb: FrameworkBundle, ad: m.AreaDef, ev: m
     criteria = fb.areas[ad.id].criteria if ad.id in fb.areas else []
     crit_ids = [c.id for c in criteria]
     judged: dict[str, int] = {}
+    twice = False
     cited: set[str] = set()
     for i, j in enumerate(ev.judgements):
         p = ("judgements", i)
@@ -206,6 +207,7 @@ def _check_judgements(fo: ForceBundle, fb: FrameworkBundle, ad: m.AreaDef, ev: m
         elif j.criterion in judged:
             line = doc.loc(("judgements", judged[j.criterion])).line
             diags.error(doc.loc(p + ("criterion",)), "E402", f"criterion '{j.criterion}' is judged twice (first at line {line})", "judge each criterion exactly once")
+            twice = True
         else:
             judged[j.criterion] = i
         kinds, all_resolved = _citations(j.evidence, p, doc, ids, cited, diags)
@@ -237,7 +239,9 @@ def _check_judgements(fo: ForceBundle, fb: FrameworkBundle, ad: m.AreaDef, ev: m
                 diags.warning(doc.loc(("areas_for_improvement", k)), "W407", f"area for improvement {name} is not cited by any judgement",
                               "cite it from the judgement it bears on, or confirm it lies outside the criteria")
     levels_ok = all(c.level in fw.levels for c in criteria)
-    if criteria and levels_ok and len(judged) == len(criteria) and ev.grade is not None:
+    # Derive only from a clean set of judgements; otherwise E408 would repeat an error already reported.
+    on_scale = ev.grade in [g.name for g in fw.grades]
+    if criteria and levels_ok and not twice and on_scale and len(judged) == len(criteria):
         d = derive_area(fw, criteria, ev)
         assert d is not None
         if d.grade != ev.grade and not ev.grade_rationale:

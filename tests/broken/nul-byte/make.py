@@ -4,10 +4,5 @@ from pathlib import Path
 
 
 def make(root: Path) -> None:
-    text = (
-        b"# Glossary, in the order printed.\n"
-        b"terms:\n"
-        b"  - term: PEEL\n"
-        b"    meaning: Police effectiveness,\x00 efficiency and legitimacy\n"
-    )
+    text = b"# Glossary, in the order printed.\nterms:\n  - term: PEEL\n    meaning: Police effectiveness,\x00 efficiency and legitimacy\n"
     (root / "evidence/testshire-2024/glossary.yaml").write_bytes(text)

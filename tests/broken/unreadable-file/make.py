@@ -12,5 +12,7 @@ import pytest
 
 def make(root: Path) -> None:
     if os.geteuid() == 0:
-        pytest.skip("running as root, which can read a chmod 000 file; run the tests as another user (or under `unshare -U`) to check this case")
+        pytest.skip(
+            "running as root, which can read a chmod 000 file; run the tests as another user (or under `unshare -U`) to check this case"
+        )
     (root / "evidence/testshire-2024/glossary.yaml").chmod(0)
