@@ -70,6 +70,7 @@ class SectionView:
 @dataclass
 class ListView:
     key: str
+    anchor: str
     label: str
     items: list[ItemView]
 
@@ -139,9 +140,24 @@ class Report:
     abbreviations: dict[str, str]
 
 
+# Anchors the templates use for fixed parts of the report.
+RESERVED_ANCHORS = ("main", "contents", "findings", "national-summary", "force-summary", "recommendations", "glossary")
+
+
 class _Builder:
     def __init__(self, fb: FrameworkBundle, fo: ForceBundle, renderer: Renderer):
         self.fb, self.fo, self.r = fb, fo, renderer
+        self.used: set[str] = set(RESERVED_ANCHORS)
+
+    def anchor(self, text: str) -> str:
+        """A unique in-page anchor for `text` (a later duplicate gets -2, -3, ...)."""
+        base = slug(text) or "section"
+        candidate, n = base, 1
+        while candidate in self.used:
+            n += 1
+            candidate = f"{base}-{n}"
+        self.used.add(candidate)
+        return candidate
 
     def prose(self, text: str) -> Prose:
         return Prose(text, self.r)
@@ -164,12 +180,12 @@ class _Builder:
                 out.append(BlockView("table", header=[self.prose(h) for h in b.table.header],
                                      rows=[[self.prose(c) for c in row] for row in b.table.rows]))
             elif isinstance(b, m.Insert):
-                out.append(BlockView("grades", grades=[GradeView(g.name, "grade-" + slug(g.name), self.blocks(g.definition))
+                out.append(BlockView("grades", grades=[GradeView(g.name, self.anchor("grade-" + g.name), self.blocks(g.definition))
                                                        for g in self.fb.framework.grades]))
         return out
 
     def section(self, s: m.Section | m.Introduction, prefix: str = "") -> SectionView:
-        anchor = prefix + slug(s.title)
+        anchor = self.anchor(prefix + s.title)
         return SectionView(s.title, anchor, self.blocks(s.body), [self.section(c, anchor + "-") for c in s.sections])
 
 
@@ -193,12 +209,25 @@ class Bar:
     height: int
     highlight: bool
 
+    label: tuple[str, ...]  # the grade name in lines short enough to sit under the bar
+
     @property
     def cx(self) -> int:
         return self.x + self.width // 2
 
 
-CHART_W, CHART_H, BAR_GAP = 320, 120, 16
+CHART_W, CHART_H, BAR_GAP, AXIS_H = 320, 140, 16, 34
+LABEL_CHARS = 11  # at 11px, about what fits under a bar
+
+
+def _label_lines(text: str) -> tuple[str, ...]:
+    lines: list[str] = []
+    for word in text.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= LABEL_CHARS:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return tuple(lines[:2]) if len(lines) <= 2 else (lines[0], " ".join(lines[1:]))
 
 
 def chart(dist: Distribution | None) -> list[Bar]:
@@ -209,8 +238,9 @@ def chart(dist: Distribution | None) -> list[Bar]:
     width = (CHART_W - BAR_GAP * (len(dist.cells) + 1)) // len(dist.cells)
     bars = []
     for i, c in enumerate(dist.cells):
-        h = round((CHART_H - 40) * c.count / top)
-        bars.append(Bar(c.grade, c.count, BAR_GAP + i * (width + BAR_GAP), CHART_H - 20 - h, width, h, c.is_force))
+        h = round((CHART_H - AXIS_H - 20) * c.count / top)
+        bars.append(Bar(c.grade, c.count, BAR_GAP + i * (width + BAR_GAP), CHART_H - AXIS_H - h, width, h, c.is_force,
+                        _label_lines(c.grade)))
     return bars
 
 
@@ -270,7 +300,7 @@ def build_report(project: Project, fo: ForceBundle) -> Report:
         areas.append(
             AreaView(
                 id=ad.id,
-                anchor=slug(ad.id),
+                anchor=b.anchor(ad.id),
                 name=ad.name,
                 title=ad.title,
                 graded=ad.graded,
@@ -285,7 +315,8 @@ def build_report(project: Project, fo: ForceBundle) -> Report:
                 labels=labels,
                 national_context=b.blocks(crit.national_context) if crit else [],
                 contextual_factors=b.blocks(ev.contextual_factors),
-                lists=[ListView(k, labels[k], [b.item(i) for i in getattr(ev, k)]) for k in m.EVIDENCE_LISTS if getattr(ev, k)],
+                lists=[ListView(k, f"{ad.id}-{k.replace('_', '-')}", labels[k], [b.item(i) for i in getattr(ev, k)])
+                       for k in m.EVIDENCE_LISTS if getattr(ev, k)],
                 developing_practice=[
                     CaseStudyView(b.prose(c.inspection_area), b.prose(c.title), b.blocks(c.problem), b.blocks(c.solution),
                                   [b.prose(o) for o in c.outcomes], b.prose(c.contact))
@@ -386,7 +417,8 @@ def render(report: Report, env: jinja2.Environment, fmt: str) -> str:
     name = TEMPLATE_NAMES[fmt]
     try:
         template = env.get_template(name)
-        return template.render(report=report, labels=report.labels, chart_width=CHART_W, chart_height=CHART_H)
+        return template.render(report=report, labels=report.labels, chart_width=CHART_W, chart_height=CHART_H,
+                               axis_y=CHART_H - AXIS_H + 14)
     except jinja2.TemplateError as e:
         raise HmicError([_template_error(e, env, name)]) from None
     except ProseError as e:
