@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 import jinja2
 
 from . import __version__
+from .diagnostics import Diagnostic, HmicError
 from .load import ForceBundle, Project
-from .render import TEMPLATE_NAMES, build_report, render
-from .write import manifest, sha256
+from .render import TEMPLATE_NAMES, build_report, make_environment, render
+from .write import manifest, sha256, write_atomic
 
 OUTPUT_NAMES = {"md": "report.md", "html": "report.html"}
 
@@ -48,3 +52,62 @@ def build_force(project: Project, fo: ForceBundle, env: jinja2.Environment, opti
         git_commit=options.git_commit, source_date_epoch=options.source_date_epoch,
     )
     return files
+
+
+@dataclass(frozen=True)
+class ForceResult:
+    key: str
+    target: Path
+    written: tuple[str, ...] = ()
+    diagnostics: tuple[Diagnostic, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return not self.diagnostics
+
+
+@dataclass(frozen=True)
+class _Job:
+    project: Project
+    options: BuildOptions
+    templates: Path | None
+    out: Path
+
+
+# Set by build_forces before workers fork, so each worker inherits the loaded project instead of
+# receiving it pickled; only force keys and results cross between processes.
+_JOB: _Job | None = None
+_ENV: jinja2.Environment | None = None
+
+
+def _build_one(key: str) -> ForceResult:
+    global _ENV
+    assert _JOB is not None
+    job = _JOB
+    if _ENV is None:
+        _ENV = make_environment(job.templates, job.project.root)
+    target = job.out / key
+    try:
+        files = build_force(job.project, job.project.forces[key], _ENV, job.options)
+        write_atomic(target, files, str(target))
+    except HmicError as e:
+        return ForceResult(key, target, diagnostics=tuple(e.diagnostics))
+    return ForceResult(key, target, tuple(sorted(files)))
+
+
+def build_forces(project: Project, keys: list[str], options: BuildOptions, templates: Path | None, out: Path,
+                 jobs: int = 1) -> Iterator[ForceResult]:
+    """Build and write each force, spread over `jobs` processes; one force's failure never stops the rest."""
+    global _JOB, _ENV
+    _JOB, _ENV = _Job(project, options, templates, out), None
+    try:
+        if jobs <= 1 or len(keys) <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+            for key in keys:
+                yield _build_one(key)
+            return
+        with ProcessPoolExecutor(max_workers=min(jobs, len(keys)), mp_context=multiprocessing.get_context("fork")) as pool:
+            futures = [pool.submit(_build_one, key) for key in keys]
+            for future in as_completed(futures):
+                yield future.result()
+    finally:
+        _JOB, _ENV = None, None

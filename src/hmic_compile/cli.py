@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import os
 import sys
+from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Callable, Iterator, Optional
 
 import typer
 
@@ -180,15 +181,14 @@ def build(
     out: Annotated[Path, typer.Option("--out", help="Output folder; each force goes to OUT/<force>-<year>/.")] = Path("build"),
     format: Annotated[str, typer.Option("--format", help="Comma-separated output formats: md, html.")] = "md,html",
     templates: Annotated[Optional[Path], typer.Option("--templates", help="Your templates, searched before the defaults.", file_okay=False, exists=True)] = None,
+    jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", min=1, help="Forces built at once (default: the number of cores).", show_default=False)] = None,
 ) -> None:
     """Render each force's report to Markdown and HTML through the Jinja templates.
 
     Example: hmic build norfolk-2007 --out build --format md,html
     """
-    from .build import BuildOptions, build_force
-    from .diagnostics import HmicError
-    from .render import FORMATS, make_environment
-    from .write import write_atomic
+    from .build import BuildOptions, build_forces
+    from .render import FORMATS
 
     formats = tuple(f.strip() for f in format.split(",") if f.strip())
     bad = [f for f in formats if f not in FORMATS]
@@ -202,21 +202,40 @@ def build(
         raise typer.Exit(1)
     for d in diags:
         _err(d.text())
+    keys = list(project.forces)
+    if not keys:
+        _err("error: no force to build: evidence/ holds no force folder")
+        raise typer.Exit(1)
     options = BuildOptions(formats, _git_commit(root), _source_date_epoch())
-    env = make_environment(templates, root)
-    failed = 0
-    for key, fo in project.forces.items():
-        target = out / key
-        try:
-            files = build_force(project, fo, env, options)
-            write_atomic(target, files, str(target))
-        except HmicError as e:
-            failed += 1
-            for d in e.diagnostics:
-                _err(d.text())
-            _err(f"{key}: not built; previous output left unchanged")
-            continue
-        _err(f"built {target}/ ({', '.join(sorted(files))})")
+    results = build_forces(project, keys, options, templates, out, jobs or os.cpu_count() or 1)
+    failed = []
+    with _progress(len(keys)) as report:
+        for r in results:
+            if r.ok:
+                report(f"built {r.target}/ ({', '.join(r.written)})")
+            else:
+                failed.append(r.key)
+                report("\n".join([d.text() for d in r.diagnostics] + [f"{r.key}: not built; previous output left unchanged"]))
     if failed:
-        _err(f"{failed} of {len(project.forces)} force{'s' if len(project.forces) != 1 else ''} failed")
+        _err(f"{len(failed)} of {len(keys)} force{'s' if len(keys) != 1 else ''} failed: {', '.join(sorted(failed))}")
     raise typer.Exit(1 if failed else 0)
+
+
+@contextmanager
+def _progress(total: int) -> Iterator[Callable[[str], None]]:
+    """A progress bar on a terminal (for more than one force); plain lines otherwise."""
+    if total < 2 or not sys.stderr.isatty():
+        yield _err
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    console = Console(stderr=True, highlight=False)
+    with Progress(TextColumn("building"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console, transient=True) as bar:
+        task = bar.add_task("build", total=total)
+
+        def report(line: str) -> None:
+            bar.console.print(line, markup=False)
+            bar.advance(task)
+
+        yield report

@@ -1,0 +1,167 @@
+#!/usr/bin/env python3
+"""Time hmic against the bare import floor on a synthetic national project (issue 6, item 6).
+
+    python bench/run.py            # 7 runs per single-force command, 3 per all-forces command
+    python bench/run.py --quick    # 3 and 1
+
+Generates bench/out/ (git-ignored) with bench/generate.py when it is absent, then times each command as
+the median wall time of fresh subprocesses of the venv's python, after one untimed warm-up run
+(bytecode and page cache). Prints each median, its ratio to the floor and the target, with PASS/MISS;
+the per-force cost for one force and for all; and the machine. It is a measurement, not a test: it
+exits 0 unless a command fails to run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+REPO = BENCH.parent
+OUT = BENCH / "out"
+VENV_PY = REPO / ".venv" / "bin" / "python"
+FLOOR_IMPORTS = "import typer, yaml, jinja2, markdown_it"
+
+
+def python() -> str:
+    return str(VENV_PY) if VENV_PY.exists() else sys.executable
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine() or "unknown"
+
+
+def ensure_project(seed: int, forces: int, regenerate: bool) -> list[str]:
+    evidence = OUT / "evidence"
+    if regenerate or not (OUT / "criteria").is_dir() or not evidence.is_dir() or not any(evidence.iterdir()):
+        print(f"generating {OUT} (seed {seed}, {forces} forces) ...", file=sys.stderr)
+        subprocess.run([python(), str(BENCH / "generate.py"), "--seed", str(seed), "--forces", str(forces), "--out", str(OUT)],
+                       check=True)
+    return sorted(p.name for p in evidence.iterdir() if p.is_dir())
+
+
+class Failed(Exception):
+    pass
+
+
+def time_once(argv: list[str], cwd: Path, env: dict[str, str] | None = None) -> float:
+    start = time.perf_counter()
+    proc = subprocess.run(argv, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    elapsed = time.perf_counter() - start
+    if proc.returncode != 0:
+        tail = (proc.stderr or proc.stdout).decode("utf-8", "replace").strip().splitlines()[-10:]
+        raise Failed(f"{' '.join(argv)} exited {proc.returncode}:\n  " + "\n  ".join(tail))
+    return elapsed
+
+
+def median_time(argv_for_run, runs: int, cwd: Path, env: dict[str, str] | None = None) -> tuple[float, list[float]]:
+    """argv_for_run() gives a fresh argv per run (e.g. a fresh output folder); one warm-up run first."""
+    time_once(argv_for_run(), cwd, env)
+    times = [time_once(argv_for_run(), cwd, env) for _ in range(runs)]
+    return statistics.median(times), times
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--quick", action="store_true", help="fewer repetitions (3 per single-force command, 1 per all-forces)")
+    ap.add_argument("--runs", type=int, help="repetitions per single-force command (default 7, or 3 with --quick)")
+    ap.add_argument("--runs-all", type=int, help="repetitions per all-forces command (default 3, or 1 with --quick)")
+    ap.add_argument("--seed", type=int, default=2007, help="generator seed when bench/out/ is generated")
+    ap.add_argument("--forces", type=int, default=43, help="forces to generate when bench/out/ is generated")
+    ap.add_argument("--regenerate", action="store_true", help="regenerate bench/out/ even if present")
+    ap.add_argument("--src", type=Path, help="time the hmic_compile package under this folder instead of the installed one "
+                    "(put first on PYTHONPATH), e.g. a snapshot: git archive HEAD src templates | tar -x -C /tmp/head; --src /tmp/head/src")
+    args = ap.parse_args()
+    runs = args.runs or (3 if args.quick else 7)
+    runs_all = args.runs_all or (1 if args.quick else 3)
+
+    try:
+        keys = ensure_project(args.seed, args.forces, args.regenerate)
+    except subprocess.CalledProcessError as e:
+        print(f"error: generating the project failed ({e})", file=sys.stderr)
+        return 1
+    if not keys:
+        print(f"error: no forces under {OUT / 'evidence'}", file=sys.stderr)
+        return 1
+    one, n = keys[0], len(keys)
+    py = python()
+    hmic = [py, "-m", "hmic_compile"]
+    root = ["--root", str(OUT.relative_to(REPO))]  # commands run from the repository
+    tmp = Path(tempfile.mkdtemp(prefix="hmic-bench-"))
+    counter = iter(range(10**6))
+
+    def fresh_out() -> str:
+        return str(tmp / f"build-{next(counter)}")
+
+    # (label, argv factory, runs, target ratio or None, forces covered)
+    commands = [
+        ("import floor", lambda: [py, "-c", FLOOR_IMPORTS], runs, None, 0),
+        (f"validate {one}", lambda: [*hmic, "validate", one, *root], runs, 1.3, 1),
+        (f"build {one}", lambda: [*hmic, "build", one, *root, "--out", fresh_out()], runs, 1.6, 1),
+        (f"validate (all {n})", lambda: [*hmic, "validate", *root], runs_all, None, n),
+        (f"build (all {n})", lambda: [*hmic, "build", *root, "--out", fresh_out()], runs_all, 6.0, n),
+    ]
+    env = None
+    if args.src:
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(args.src.resolve()), *filter(None, [os.environ.get("PYTHONPATH")])]))
+    results: dict[str, tuple[float, list[float]]] = {}
+    try:
+        for label, argv, k, _, _ in commands:
+            print(f"timing {label} ({k} run{'s' if k != 1 else ''}) ...", file=sys.stderr)
+            results[label] = median_time(argv, k, REPO, env)
+    except Failed as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+    floor = results["import floor"][0]
+    print()
+    where = subprocess.run([py, "-c", "import hmic_compile; print(hmic_compile.__file__)"], env=env, capture_output=True, text=True).stdout.strip()
+    print(f"hmic benchmark: {n} synthetic forces in {OUT.relative_to(REPO)}/, one force = {one}; hmic_compile from {where}")
+    print()
+    w = max(len(c[0]) for c in commands)
+    print(f"{'command':<{w}}  {'median s':>8}  {'min s':>7}  {'x floor':>7}  {'target':>7}  result")
+    print(f"{'-' * w}  {'-' * 8}  {'-' * 7}  {'-' * 7}  {'-' * 7}  ------")
+    for label, _, _, target, _ in commands:
+        med, times = results[label]
+        ratio = med / floor
+        tgt = f"<= {target:g}x" if target else "-"
+        verdict = ("PASS" if ratio <= target else "MISS") if target else ""
+        print(f"{label:<{w}}  {med:8.3f}  {min(times):7.3f}  {ratio:6.2f}x  {tgt:>7}  {verdict}")
+
+    print()
+    print("per-force cost (seconds above the import floor):")
+    for verb in ("validate", "build"):
+        t1 = results[f"{verb} {one}"][0]
+        tn = results[f"{verb} (all {n})"][0]
+        marginal = (tn - t1) / (n - 1) if n > 1 else float("nan")
+        print(f"  {verb:<8}  1 force: {t1 - floor:.3f}   {n} forces: {tn - floor:.3f} = {(tn - floor) / n:.3f}/force"
+              f"   marginal force: {marginal:.3f}   fixed (1 force - marginal): {t1 - floor - marginal:.3f}")
+
+    ver = subprocess.run([py, "-c", "import sys; print(sys.version.split()[0], sys.implementation.name)"],
+                         capture_output=True, text=True).stdout.strip()
+    affinity = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
+    print()
+    print(f"machine: {cpu_model()}; {os.cpu_count()} cores" + (f" ({affinity} usable)" if affinity and affinity != os.cpu_count() else "")
+          + f"; Python {ver} ({py}); {platform.system()} {platform.release()}")
+    print(f"runs: median of {runs} per single-force command, {runs_all} per all-forces command, after one warm-up each")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
