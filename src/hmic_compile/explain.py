@@ -50,12 +50,12 @@ def grade_table_text(summary: dict[str, Any]) -> str:
         if a["derived"] and a["awarded"] and a["derived"] != a["awarded"]:
             awarded += " (professional judgement)"
         rows.append((a["name"], a["derived"] or "-", awarded, met or "-", a["rule"]))
-    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    widths = [max(len(r[i]) for r in rows) for i in range(5)]
     lines = [f"{summary['name']} ({summary['force']})"]
     for i, r in enumerate(rows):
         lines.append("  ".join(c.ljust(w) for c, w in zip(r[:4], widths)) + "  " + r[4])
         if i == 0:
-            lines.append("  ".join("-" * w for w in widths) + "  " + "-" * len(r[4]))
+            lines.append("  ".join("-" * w for w in widths))
     lines.append(f"(a criterion partly met counts as {summary['partly_met_weight']:g} of one met)")
     return "\n".join(lines) + "\n"
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -59,8 +60,16 @@ def _abbr_rule(state: Any) -> None:
         block.children = out
 
 
+# Prose is inline Markdown: blocks come from the YAML (bullets, numbered, table), so a line starting
+# with '#', '-', '>' or '1.' is text, as md_escape makes it in the Markdown output. No images (the
+# report makes no outside requests), no autolinks (md_escape shows '<' as text), no reference
+# definitions (the Markdown output is one document, where a definition would reach other strings).
+_OFF = ["code", "fence", "blockquote", "hr", "list", "reference", "html_block", "heading", "lheading", "image", "autolink", "html_inline"]
+
+
 def make_markdown() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False, "maxNesting": MAX_NESTING})
+    md.disable(_OFF)
     md.validateLink = _validate_link  # type: ignore[method-assign]
     md.core.ruler.push("abbr", _abbr_rule)
     return md
@@ -101,18 +110,41 @@ def _check_nesting(tokens: Sequence[Token], text: str) -> None:
         raise ProseError(f"text nests deeper than {MAX_NESTING - 2} levels; the renderer would drop content")
 
 
-_MD_LINE_START = re.compile(r"^(\s*)([#>]|[-+*](?=\s)|\d+[.)](?=\s)|=+\s*$|-+\s*$)", re.M)
+_MD_LINE_START = re.compile(r"^(\s*)([#>]|[-+*](?=\s)|\d+[.)](?=\s)|=+\s*$|-+\s*$|([*_])(?:\s*\3){2,}\s*$)", re.M)
+_UNESCAPED = r"(?<!\\)((?:\\\\)*)"  # preceded by an even number of backslashes (none escaping it)
+_IMAGE = re.compile(_UNESCAPED + r"!\[")
+_LINK_END = re.compile(_UNESCAPED + r"\]([(:])")
+_PIPE = re.compile(r"(\\*)\|")
+
+
+def _neutralise_links(text: str) -> str:
+    """Escape link syntax the HTML refuses, so the Markdown output shows it as text too.
+
+    `](dest)` stays a link only when its destination (entities decoded, as a Markdown renderer
+    would) is one _validate_link allows; `]:` would start a reference definition, which the HTML
+    never honours; `![` would be an image.
+    """
+    def link_end(m: re.Match[str]) -> str:
+        if m.group(2) == "(":
+            dest = text[m.end():m.end() + 256].lstrip()
+            if not dest.startswith("<") and _validate_link(html.unescape(dest).replace("\\", "")):
+                return m.group(0)
+        return m.group(1) + "]\\" + m.group(2)
+
+    text = _IMAGE.sub(lambda m: m.group(1) + "\\![", text)
+    return _LINK_END.sub(link_end, text)
 
 
 def md_escape(text: str) -> str:
-    """Markdown source safe to place in a paragraph: no raw HTML, no accidental headings."""
-    text = text.replace("<", "&lt;")
+    """Markdown source safe to place in a paragraph: no raw HTML, no links the HTML refuses, no accidental headings."""
+    text = _neutralise_links(text).replace("<", "&lt;")
     return _MD_LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), text)
 
 
 def md_cell(text: str) -> str:
-    """Markdown source safe inside a table cell: one line, pipes escaped."""
-    return " ".join(md_escape(text).split()).replace("|", "\\|")
+    """Markdown source safe inside a table cell: one line, every pipe escaped (even one after a backslash)."""
+    one_line = " ".join(md_escape(text).split())
+    return _PIPE.sub(lambda m: m.group(1) + ("|" if len(m.group(1)) % 2 else "\\|"), one_line)
 
 
 class Prose:
