@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
 
-.PHONY: setup report validate grade test lint bench clean
+.PHONY: setup report pdf draft validate grade test lint bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,15 @@ setup: $(STAMP)
 report: setup
 	$(BIN)/hmic validate
 	$(BIN)/hmic build norfolk-2007
+
+## The report as a PDF too (needs Pango and fonts: see the README's "PDF" section).
+pdf: setup
+	$(BIN)/hmic validate
+	$(BIN)/hmic build norfolk-2007 --format md,html,pdf
+
+## A draft for the force's factual-accuracy check, marked on every page.
+draft: setup
+	$(BIN)/hmic build norfolk-2007 --format md,html,pdf --draft --out build/draft
 
 validate: setup
 	$(BIN)/hmic validate

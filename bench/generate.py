@@ -38,19 +38,94 @@ SOURCE_NAME = "Norfolk"
 # Keys whose values are ids, codes, references or title-page facts: never perturbed. (The glossary
 # check's own list, plus a few keys whose text other files or the renderer match on.)
 FIXED_KEYS = {
-    "id", "area", "criterion", "judgement", "evidence", "factor", "level", "grade", "framework", "labels",
-    "isbn", "year", "term", "insert", "month", "copyright", "first_published", "unexpanded", "meaning",
-    "publisher", "assessment", "name", "title", "inspection_area", "contact", "header",
+    "id",
+    "area",
+    "criterion",
+    "judgement",
+    "evidence",
+    "factor",
+    "level",
+    "grade",
+    "framework",
+    "labels",
+    "isbn",
+    "year",
+    "term",
+    "insert",
+    "month",
+    "copyright",
+    "first_published",
+    "unexpanded",
+    "meaning",
+    "publisher",
+    "assessment",
+    "name",
+    "title",
+    "inspection_area",
+    "contact",
+    "header",
 }
 # Lower-case words of three letters or more that stand alone: not part of a hyphenated word, a
 # possessive, a domain name or a word with capitals.
 WORD = re.compile(r"(?<![\w'’.\-/@])[a-z]{3,}(?![\w'’\-/@]|\.\w)")
 SHARE = 0.3  # share of the candidate words replaced
 
-ONSETS = ["Ash", "Bram", "Cal", "Dun", "El", "Fen", "Glen", "Hol", "Ives", "Kest", "Lang", "Mar", "Nor", "Oak",
-          "Pen", "Ros", "Sal", "Thorn", "Ux", "Vale", "Wen", "Yar", "Brock", "Cran", "Dray", "Har", "Ling", "Mere"]
-CODAS = ["bridge", "by", "combe", "dale", "den", "field", "ford", "ham", "hurst", "ley", "mere", "moor", "stead",
-         "stow", "thorpe", "ton", "well", "wick", "worth", "shire", "land", "mouth", "holme", "gate"]
+ONSETS = [
+    "Ash",
+    "Bram",
+    "Cal",
+    "Dun",
+    "El",
+    "Fen",
+    "Glen",
+    "Hol",
+    "Ives",
+    "Kest",
+    "Lang",
+    "Mar",
+    "Nor",
+    "Oak",
+    "Pen",
+    "Ros",
+    "Sal",
+    "Thorn",
+    "Ux",
+    "Vale",
+    "Wen",
+    "Yar",
+    "Brock",
+    "Cran",
+    "Dray",
+    "Har",
+    "Ling",
+    "Mere",
+]
+CODAS = [
+    "bridge",
+    "by",
+    "combe",
+    "dale",
+    "den",
+    "field",
+    "ford",
+    "ham",
+    "hurst",
+    "ley",
+    "mere",
+    "moor",
+    "stead",
+    "stow",
+    "thorpe",
+    "ton",
+    "well",
+    "wick",
+    "worth",
+    "shire",
+    "land",
+    "mouth",
+    "holme",
+    "gate",
+]
 
 
 def force_names(rng: random.Random, n: int) -> list[str]:
@@ -120,8 +195,9 @@ def dump(data: Any, path: Path, header: str) -> None:
     path.write_text(header + text, encoding="utf-8")
 
 
-def national_results(names: list[str], grades: dict[str, str], published: dict[str, dict[str, str]],
-                     number_of_forces: int, rng: random.Random) -> dict[str, Any]:
+def national_results(
+    names: list[str], grades: dict[str, str], published: dict[str, dict[str, str]], number_of_forces: int, rng: random.Random
+) -> dict[str, Any]:
     """Per-force grades: every generated force with its own (Norfolk's) grades, and, when there are fewer
     generated forces than the framework counts, filler forces taking the rest of the published
     distribution, so that every graded area's counts add up to the framework's number of forces."""
@@ -138,11 +214,12 @@ def national_results(names: list[str], grades: dict[str, str], published: dict[s
             pool.remove(grade if grade in pool else max(set(pool), key=pool.count))
         pool += [grade] * (len(fillers) - len(pool))  # only if the published totals fell short
         rng.shuffle(pool)
-        for s, g in zip(fillers, pool):
+        for s, g in zip(fillers, pool, strict=True):
             rows[s][area] = g
     return {
         "source": f"Synthetic benchmark data (bench/generate.py): {len(slugs)} generated forces"
-                  + (f" and {len(fillers)} filler forces" if fillers else "") + ", per-force grades.",
+        + (f" and {len(fillers)} filler forces" if fillers else "")
+        + ", per-force grades.",
         "forces": rows,
     }
 
@@ -169,8 +246,11 @@ def generate(seed: int, n: int, out: Path) -> list[str]:
     source = {p.name: load(p, REPO).data for p in files}
     vocab = vocabulary(list(source.values()))
     graded = {a["id"] for a in fw["areas"] if str(a.get("graded", "true")).lower() != "false"}
-    grades = {d["area"]: d["grade"] for name, d in source.items()
-              if name not in ("force.yaml", "glossary.yaml") and d.get("area") in graded and d.get("grade")}
+    grades = {
+        d["area"]: d["grade"]
+        for name, d in source.items()
+        if name not in ("force.yaml", "glossary.yaml") and d.get("area") in graded and d.get("grade")
+    }
 
     names = force_names(rng, n)
     for name in names:
@@ -190,8 +270,11 @@ def generate(seed: int, n: int, out: Path) -> list[str]:
 
     published = load(crit / "national-results.yaml", REPO).data.get("totals", {})
     nat = national_results(names, grades, published, number_of_forces, rng)
-    dump(nat, crit / "national-results.yaml",
-         "# Synthetic national results (bench/generate.py): per-force grades; the totals are counted from them.\n")
+    dump(
+        nat,
+        crit / "national-results.yaml",
+        "# Synthetic national results (bench/generate.py): per-force grades; the totals are counted from them.\n",
+    )
     return [f"{nm.lower()}-{YEAR}" for nm in names]
 
 

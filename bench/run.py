@@ -6,7 +6,7 @@
 
 Generates bench/out/ (git-ignored) with bench/generate.py when it is absent, then times each command as
 the median wall time of fresh subprocesses of the venv's python, after one untimed warm-up run
-(bytecode and page cache). Prints each median, its ratio to the floor and the target, with PASS/MISS;
+(bytecode and page cache), in interleaved rounds. Prints each median, its ratio to the floor and the target, with PASS/MISS;
 the per-force cost for one force and for all; and the machine. It is a measurement, not a test: it
 exits 0 unless a command fails to run.
 """
@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import resource
 import shutil
 import statistics
 import subprocess
@@ -49,8 +50,7 @@ def ensure_project(seed: int, forces: int, regenerate: bool) -> list[str]:
     evidence = OUT / "evidence"
     if regenerate or not (OUT / "criteria").is_dir() or not evidence.is_dir() or not any(evidence.iterdir()):
         print(f"generating {OUT} (seed {seed}, {forces} forces) ...", file=sys.stderr)
-        subprocess.run([python(), str(BENCH / "generate.py"), "--seed", str(seed), "--forces", str(forces), "--out", str(OUT)],
-                       check=True)
+        subprocess.run([python(), str(BENCH / "generate.py"), "--seed", str(seed), "--forces", str(forces), "--out", str(OUT)], check=True)
     return sorted(p.name for p in evidence.iterdir() if p.is_dir())
 
 
@@ -58,21 +58,41 @@ class Failed(Exception):
     pass
 
 
-def time_once(argv: list[str], cwd: Path, env: dict[str, str] | None = None) -> float:
-    start = time.perf_counter()
-    proc = subprocess.run(argv, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    elapsed = time.perf_counter() - start
+def _cpu() -> float:
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)  # every waited-for descendant, build workers included
+    return r.ru_utime + r.ru_stime
+
+
+def time_once(argv: list[str], cwd: Path, env: dict[str, str] | None = None) -> tuple[float, float]:
+    """(wall seconds, CPU seconds of the process and its children) of one run."""
+    cpu0, start = _cpu(), time.perf_counter()
+    proc = subprocess.run(argv, cwd=cwd, env=env, capture_output=True)
+    elapsed, cpu = time.perf_counter() - start, _cpu() - cpu0
     if proc.returncode != 0:
         tail = (proc.stderr or proc.stdout).decode("utf-8", "replace").strip().splitlines()[-10:]
         raise Failed(f"{' '.join(argv)} exited {proc.returncode}:\n  " + "\n  ".join(tail))
-    return elapsed
+    return elapsed, cpu
 
 
-def median_time(argv_for_run, runs: int, cwd: Path, env: dict[str, str] | None = None) -> tuple[float, list[float]]:
-    """argv_for_run() gives a fresh argv per run (e.g. a fresh output folder); one warm-up run first."""
-    time_once(argv_for_run(), cwd, env)
-    times = [time_once(argv_for_run(), cwd, env) for _ in range(runs)]
-    return statistics.median(times), times
+def measure(commands: list, cwd: Path, env: dict[str, str] | None) -> dict[str, tuple[float, list[float], float]]:
+    """label -> (median wall, all walls, median CPU). One untimed warm-up run of each command, then rounds
+    that run each command in turn (while it still needs runs), so that a burst of other work on the
+    machine falls on all the commands alike rather than on one of them."""
+    for label, argv, _, _, _ in commands:
+        print(f"warm-up: {label}", file=sys.stderr)
+        time_once(argv(), cwd, env)
+    samples: dict[str, list[tuple[float, float]]] = {c[0]: [] for c in commands}
+    rounds = max(c[2] for c in commands)
+    for i in range(rounds):
+        print(f"round {i + 1} of {rounds}", file=sys.stderr)
+        for label, argv, runs, _, _ in commands:
+            if i < runs:
+                samples[label].append(time_once(argv(), cwd, env))
+    out = {}
+    for label, got in samples.items():
+        walls = [w for w, _ in got]
+        out[label] = (statistics.median(walls), walls, statistics.median(c for _, c in got))
+    return out
 
 
 def main() -> int:
@@ -83,8 +103,12 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=2007, help="generator seed when bench/out/ is generated")
     ap.add_argument("--forces", type=int, default=43, help="forces to generate when bench/out/ is generated")
     ap.add_argument("--regenerate", action="store_true", help="regenerate bench/out/ even if present")
-    ap.add_argument("--src", type=Path, help="time the hmic_compile package under this folder instead of the installed one "
-                    "(put first on PYTHONPATH), e.g. a snapshot: git archive HEAD src templates | tar -x -C /tmp/head; --src /tmp/head/src")
+    ap.add_argument(
+        "--src",
+        type=Path,
+        help="time the hmic_compile package under this folder instead of the installed one "
+        "(put first on PYTHONPATH), e.g. a snapshot: git archive HEAD src templates | tar -x -C /tmp/head; --src /tmp/head/src",
+    )
     args = ap.parse_args()
     runs = args.runs or (3 if args.quick else 7)
     runs_all = args.runs_all or (1 if args.quick else 3)
@@ -118,11 +142,9 @@ def main() -> int:
     env = None
     if args.src:
         env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(args.src.resolve()), *filter(None, [os.environ.get("PYTHONPATH")])]))
-    results: dict[str, tuple[float, list[float]]] = {}
+    load_before = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
     try:
-        for label, argv, k, _, _ in commands:
-            print(f"timing {label} ({k} run{'s' if k != 1 else ''}) ...", file=sys.stderr)
-            results[label] = median_time(argv, k, REPO, env)
+        results = measure(commands, REPO, env)
     except Failed as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
@@ -131,18 +153,26 @@ def main() -> int:
 
     floor = results["import floor"][0]
     print()
-    where = subprocess.run([py, "-c", "import hmic_compile; print(hmic_compile.__file__)"], env=env, capture_output=True, text=True).stdout.strip()
+    where = subprocess.run(
+        [py, "-c", "import hmic_compile; print(hmic_compile.__file__)"], env=env, capture_output=True, text=True
+    ).stdout.strip()
     print(f"hmic benchmark: {n} synthetic forces in {OUT.relative_to(REPO)}/, one force = {one}; hmic_compile from {where}")
     print()
     w = max(len(c[0]) for c in commands)
-    print(f"{'command':<{w}}  {'median s':>8}  {'min s':>7}  {'x floor':>7}  {'target':>7}  result")
-    print(f"{'-' * w}  {'-' * 8}  {'-' * 7}  {'-' * 7}  {'-' * 7}  ------")
+    floor_cpu = results["import floor"][2]
+    print(f"{'command':<{w}}  {'median s':>8}  {'min s':>7}  {'x floor':>7}  {'target':>7}  result  {'cpu s':>6}  {'cpu x':>6}")
+    print(f"{'-' * w}  {'-' * 8}  {'-' * 7}  {'-' * 7}  {'-' * 7}  ------  {'-' * 6}  {'-' * 6}")
     for label, _, _, target, _ in commands:
-        med, times = results[label]
+        med, times, cpu = results[label]
         ratio = med / floor
         tgt = f"<= {target:g}x" if target else "-"
         verdict = ("PASS" if ratio <= target else "MISS") if target else ""
-        print(f"{label:<{w}}  {med:8.3f}  {min(times):7.3f}  {ratio:6.2f}x  {tgt:>7}  {verdict}")
+        print(f"{label:<{w}}  {med:8.3f}  {min(times):7.3f}  {ratio:6.2f}x  {tgt:>7}  {verdict:<6}  {cpu:6.3f}  {cpu / floor_cpu:5.2f}x")
+    print(
+        "median, min: wall seconds; x floor: median / the floor's median (the PASS/MISS ratio);\n"
+        "cpu: median user+sys seconds of the process and its build workers, and its ratio to the floor's: steadier than\n"
+        "wall time when other work shares the machine, and for a parallel build the sum over its workers"
+    )
 
     print()
     print("per-force cost (seconds above the import floor):")
@@ -150,16 +180,31 @@ def main() -> int:
         t1 = results[f"{verb} {one}"][0]
         tn = results[f"{verb} (all {n})"][0]
         marginal = (tn - t1) / (n - 1) if n > 1 else float("nan")
-        print(f"  {verb:<8}  1 force: {t1 - floor:.3f}   {n} forces: {tn - floor:.3f} = {(tn - floor) / n:.3f}/force"
-              f"   marginal force: {marginal:.3f}   fixed (1 force - marginal): {t1 - floor - marginal:.3f}")
+        print(
+            f"  {verb:<8}  1 force: {t1 - floor:.3f}   {n} forces: {tn - floor:.3f} = {(tn - floor) / n:.3f}/force"
+            f"   marginal force: {marginal:.3f}   fixed (1 force - marginal): {t1 - floor - marginal:.3f}"
+        )
 
-    ver = subprocess.run([py, "-c", "import sys; print(sys.version.split()[0], sys.implementation.name)"],
-                         capture_output=True, text=True).stdout.strip()
+    ver = subprocess.run(
+        [py, "-c", "import sys; print(sys.version.split()[0], sys.implementation.name)"], capture_output=True, text=True
+    ).stdout.strip()
     affinity = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
     print()
-    print(f"machine: {cpu_model()}; {os.cpu_count()} cores" + (f" ({affinity} usable)" if affinity and affinity != os.cpu_count() else "")
-          + f"; Python {ver} ({py}); {platform.system()} {platform.release()}")
+    print(
+        f"machine: {cpu_model()}; {os.cpu_count()} cores"
+        + (f" ({affinity} usable)" if affinity and affinity != os.cpu_count() else "")
+        + f"; Python {ver} ({py}); {platform.system()} {platform.release()}"
+    )
     print(f"runs: median of {runs} per single-force command, {runs_all} per all-forces command, after one warm-up each")
+    if load_before is not None:
+        print(
+            f"load average (1 min) at the start: {load_before:.2f}"
+            + (
+                " - other work was running; wall times may be inflated (compare the cpu column, or re-run on a quiet machine)"
+                if load_before > 0.7
+                else ""
+            )
+        )
     return 0
 
 

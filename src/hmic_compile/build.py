@@ -9,14 +9,16 @@ from pathlib import Path
 from typing import Iterator
 
 import jinja2
+from markupsafe import escape
 
 from . import __version__
-from .diagnostics import Diagnostic, HmicError
+from .diagnostics import Diagnostic, HmicError, Loc
 from .load import ForceBundle, Project
-from .render import TEMPLATE_NAMES, build_report, make_environment, render
+from .prose import md_escape
+from .render import TEMPLATE_NAMES, Draft, build_report, draft_mark, make_environment, render
 from .write import manifest, sha256, write_atomic
 
-OUTPUT_NAMES = {"md": "report.md", "html": "report.html"}
+OUTPUT_NAMES = {"md": "report.md", "html": "report.html", "pdf": "report.pdf"}
 
 
 @dataclass(frozen=True)
@@ -24,6 +26,7 @@ class BuildOptions:
     formats: tuple[str, ...] = ("md", "html")
     git_commit: str | None = None
     source_date_epoch: int | None = None
+    draft: Draft | None = None  # mark every page "DRAFT — for factual accuracy check", with the date and commit
 
 
 def template_files(env: jinja2.Environment) -> list[tuple[str, str]]:
@@ -41,15 +44,36 @@ def template_files(env: jinja2.Environment) -> list[tuple[str, str]]:
     return sorted(out.items())
 
 
+def _require_draft_mark(text: str, mark: str, fmt: str) -> None:
+    """A draft must never pass for the published report, whatever templates a house style brings."""
+    shown = md_escape(mark) if fmt == "md" else str(escape(mark))
+    if shown not in text:
+        raise HmicError([Diagnostic(Loc(TEMPLATE_NAMES[fmt]), "E604", f"the {fmt} output of a --draft build does not show the draft mark",
+                                    hint="show {{ draft.text }} when `draft` is set, as the default templates do")])
+
+
 def build_force(project: Project, fo: ForceBundle, env: jinja2.Environment, options: BuildOptions) -> dict[str, bytes]:
     """All output files of one force's report, rendered in memory; raises HmicError on a template problem."""
     report = build_report(project, fo)
-    files = {OUTPUT_NAMES[fmt]: render(report, env, fmt).encode("utf-8") for fmt in options.formats if fmt in TEMPLATE_NAMES}
+    files: dict[str, bytes] = {}
+    for fmt in options.formats:
+        if fmt not in TEMPLATE_NAMES:
+            continue
+        text = render(report, env, fmt, options.draft, options.source_date_epoch)
+        if options.draft:
+            _require_draft_mark(text, draft_mark(options.draft, report.labels).text, fmt)
+        if fmt == "pdf":
+            from .pdf import html_to_pdf  # WeasyPrint loads only when a PDF is asked for
+
+            files[OUTPUT_NAMES[fmt]] = html_to_pdf(text)
+        else:
+            files[OUTPUT_NAMES[fmt]] = text.encode("utf-8")
     fb = project.framework_for(fo)
     inputs = [(d.rel, d.sha256) for d in [*fb.docs.values(), *fo.docs.values()]]
     files["manifest.json"] = manifest(
         version=__version__, force=fo.key, inputs=inputs, templates=template_files(env), outputs=files,
         git_commit=options.git_commit, source_date_epoch=options.source_date_epoch,
+        draft_date=options.draft.date.isoformat() if options.draft else None,
     )
     return files
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from contextlib import contextmanager
+from datetime import UTC, date, datetime
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Callable, Iterator, Optional
@@ -174,27 +175,42 @@ def _source_date_epoch() -> int | None:
         raise typer.Exit(2) from None
 
 
+def _build_date(epoch: int | None) -> date:
+    """The date a draft is marked with: SOURCE_DATE_EPOCH's (UTC) when set, else today's. The only clock read in hmic."""
+    if epoch is not None:
+        return datetime.fromtimestamp(epoch, UTC).date()
+    return date.today()
+
+
 @app.command()
 def build(
     forces: Annotated[Optional[list[str]], typer.Argument(help="Force folders under evidence/ to build (default: all).", show_default=False)] = None,
     root: RootOpt = Path("."),
     out: Annotated[Path, typer.Option("--out", help="Output folder; each force goes to OUT/<force>-<year>/.")] = Path("build"),
-    format: Annotated[str, typer.Option("--format", help="Comma-separated output formats: md, html.")] = "md,html",
+    format: Annotated[str, typer.Option("--format", help="Comma-separated output formats: md, html, pdf (pdf needs WeasyPrint).")] = "md,html",
     templates: Annotated[Optional[Path], typer.Option("--templates", help="Your templates, searched before the defaults.", file_okay=False, exists=True)] = None,
     jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", min=1, help="Forces built at once (default: the number of cores).", show_default=False)] = None,
+    draft: Annotated[bool, typer.Option("--draft", help="Mark every page 'DRAFT — for factual accuracy check' with the build date and git commit.")] = False,
 ) -> None:
-    """Render each force's report to Markdown and HTML through the Jinja templates.
+    """Render each force's report to Markdown and HTML (and PDF on request) through the Jinja templates.
 
-    Example: hmic build norfolk-2007 --out build --format md,html
+    Example: hmic build norfolk-2007 --out build --format md,html,pdf --draft
     """
     from .build import BuildOptions, build_forces
-    from .render import FORMATS
+    from .render import FORMATS, Draft
 
     formats = tuple(f.strip() for f in format.split(",") if f.strip())
     bad = [f for f in formats if f not in FORMATS]
     if bad or not formats:
         _err(f"error: unknown format {', '.join(bad) or '(none)'}; expected a comma-separated list of: {', '.join(FORMATS)}")
         raise typer.Exit(2)
+    if "pdf" in formats:
+        from .pdf import INSTALL_HINT, unavailable
+
+        why = unavailable()
+        if why:
+            _err(f"error: {why}; {INSTALL_HINT}")
+            raise typer.Exit(2)
     project, diags = _load(root, forces)
     if any(d.is_error for d in diags):
         _print_diagnostics(diags, OutputFormat.text)
@@ -206,7 +222,8 @@ def build(
     if not keys:
         _err("error: no force to build: evidence/ holds no force folder")
         raise typer.Exit(1)
-    options = BuildOptions(formats, _git_commit(root), _source_date_epoch())
+    commit, epoch = _git_commit(root), _source_date_epoch()
+    options = BuildOptions(formats, commit, epoch, Draft(_build_date(epoch), commit) if draft else None)
     results = build_forces(project, keys, options, templates, out, jobs or os.cpu_count() or 1)
     failed = []
     with _progress(len(keys)) as report:
@@ -239,3 +256,197 @@ def _progress(total: int) -> Iterator[Callable[[str], None]]:
             bar.advance(task)
 
         yield report
+
+
+# --- git workflow commands ---
+# schema, new force, diff and serve (issue 8). Each is a few lines; the work is in schema.py, scaffold.py,
+# diff.py and serve.py.
+
+
+def _colour(isatty: bool) -> bool:
+    """Colour on a terminal or when FORCE_COLOR asks for it; never when NO_COLOR is set (https://no-color.org)."""
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return isatty and os.environ.get("TERM") != "dumb"
+
+
+def _complete_force(ctx: typer.Context, incomplete: str) -> list[str]:
+    """Shell completion for force folders under the project's evidence/."""
+    evidence = Path(ctx.params.get("root") or ".") / "evidence"
+    try:
+        return sorted(p.name for p in evidence.iterdir() if p.is_dir() and p.name.startswith(incomplete))
+    except OSError:
+        return []
+
+
+def _shown(path: Path) -> str:
+    """A path as the user would type it: relative to the working folder when it is inside it."""
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+@app.command()
+def schema(
+    root: RootOpt = Path("."),
+    out: Annotated[Optional[Path], typer.Option("--out", help="Folder for the schemas (default: ROOT/schemas).", file_okay=False, show_default=False)] = None,
+    annotate: Annotated[bool, typer.Option("--annotate", help="Also make the first line of every YAML file under criteria/ and evidence/ point at its schema.")] = False,
+    check: Annotated[bool, typer.Option("--check", help="Write nothing; fail if anything is missing or out of date (for CI).")] = False,
+) -> None:
+    """Write a JSON Schema for each kind of YAML file, generated from hmic's models, for editors to check and complete as you type.
+
+    A file whose first line is '# yaml-language-server: $schema=<path>' is checked by the VS Code YAML
+    extension (and other editors using the YAML language server); --annotate writes that line.
+
+    Example: hmic schema --annotate --check
+    """
+    from . import schema as sch
+
+    target = out if out is not None else root / "schemas"
+    plan = sch.plan(root, target, annotate)
+    stale = plan.stale()
+    if check:
+        for p in stale:
+            _err(f"{_shown(p)}: out of date")
+        if stale:
+            _err(f"{len(stale)} file{'s' if len(stale) != 1 else ''} out of date; run: hmic schema{' --annotate' if annotate else ''}")
+            raise typer.Exit(1)
+        _err(f"ok: {len(plan.schemas)} schemas{' and ' + str(len(plan.modelines)) + ' modelines' if annotate else ''} up to date")
+        raise typer.Exit(0)
+    try:
+        sch.write({p: c for p, c in {**plan.schemas, **plan.modelines}.items() if p in stale})
+    except OSError as e:
+        _err(f"error: cannot write {e.filename}: {e.strerror}")
+        raise typer.Exit(1) from None
+    for p in stale:
+        _err(f"wrote {_shown(p)}")
+    _err(f"ok: {len(plan.schemas)} schemas in {_shown(target)}" + (f", {len(plan.modelines)} YAML files point at them" if annotate else ""))
+
+
+new_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None)
+app.add_typer(new_app, name="new")
+
+
+@new_app.callback()
+def new() -> None:
+    """Start new files from a framework.
+
+    Example: hmic new force suffolk --year 2007
+    """
+
+
+@new_app.command("force")
+def new_force(
+    name: Annotated[str, typer.Argument(help="The force's name in lower case with hyphens, e.g. west-midlands.", show_default=False)],
+    year: Annotated[int, typer.Option("--year", help="The inspection year; its framework is criteria/YEAR/.", min=1800, max=9999, show_default=False)],
+    root: RootOpt = Path("."),
+) -> None:
+    """Scaffold evidence/NAME-YEAR/: force.yaml, glossary.yaml and one commented file per area of the year's framework.
+
+    Each file says what its keys mean, the grade scale, and the criteria of its area to judge. The
+    folder is never overwritten.
+
+    Example: hmic new force suffolk --year 2007
+    """
+    from . import scaffold
+
+    try:
+        sc = scaffold.plan(root, name, year)
+        folder = scaffold.write(root, sc)
+    except scaffold.ScaffoldError as e:
+        for d in e.diagnostics:
+            _err(d.text())
+        _err(f"error: {e.message}" + (f"; {e.hint}" if e.hint else ""))
+        raise typer.Exit(2 if e.usage else 1) from None
+    except OSError as e:
+        _err(f"error: cannot write evidence/{name}-{year}: {e.strerror or e}")
+        raise typer.Exit(1) from None
+    _err(f"created {_shown(folder)}/ with {len(sc.files)} files: {', '.join(sc.files)}")
+    for note in sc.notes:
+        _err(f"note: {note}")
+    _err(f"next: fill them in, then run: hmic validate {sc.key}")
+
+
+class DiffFormat(str, Enum):
+    text = "text"
+    markdown = "markdown"
+
+
+@app.command()
+def diff(
+    old: Annotated[str, typer.Argument(help="The earlier evidence: a folder, a force (norfolk-2006), or REV:path (HEAD~1:evidence/norfolk-2007).",
+                                       autocompletion=_complete_force, show_default=False)],
+    new: Annotated[str, typer.Argument(help="The later evidence, given the same ways.", autocompletion=_complete_force, show_default=False)],
+    root: RootOpt = Path("."),
+    format: Annotated[DiffFormat, typer.Option("--format", help="text for a terminal, markdown for a pull-request comment.")] = DiffFormat.text,
+) -> None:
+    """Compare two evidence folders by meaning: grades awarded and derived, judgements, and items added, removed or reworded.
+
+    Formatting, comments and the order of keys make no difference; an item is matched by its id, then
+    by its text.
+
+    Example: hmic diff HEAD~1:evidence/norfolk-2007 evidence/norfolk-2007 --format markdown
+    """
+    import tempfile
+
+    from . import diff as d
+
+    with tempfile.TemporaryDirectory(prefix="hmic-diff-") as tmp:
+        try:
+            a, b = d.sides([old, new], root, Path(tmp))
+        except d.DiffError as e:
+            for diag in e.diagnostics:
+                _err(diag.text())
+            _err(f"error: {e.message}" + (f"; {e.hint}" if e.hint else ""))
+            raise typer.Exit(2 if e.usage else 1) from None
+    result = d.compare(a, b)
+    if format is DiffFormat.markdown:
+        typer.echo(d.format_markdown(result), nl=False)
+        return
+    colour = _colour(sys.stdout.isatty())
+    codes = {"added": "green", "removed": "red", "heading": None}
+
+    def style(text: str, role: str) -> str:
+        return typer.style(text, fg=codes.get(role), bold=role == "heading") if colour else text
+
+    typer.echo(d.format_text(result, style), nl=False, color=colour)
+
+
+@app.command()
+def serve(
+    force: Annotated[Optional[str], typer.Argument(help="A force folder under evidence/ (default: all, listed on the first page).",
+                                                   autocompletion=_complete_force, show_default=False)] = None,
+    root: RootOpt = Path("."),
+    port: Annotated[int, typer.Option("--port", help="The port on 127.0.0.1; 0 picks a free one.", min=0, max=65535)] = 8000,
+    templates: Annotated[Optional[Path], typer.Option("--templates", help="Your templates, searched before the defaults.", file_okay=False, exists=True)] = None,
+) -> None:
+    """Serve the HTML report on this machine only, rebuilt whenever a file under criteria/, evidence/ or templates/ is saved.
+
+    The page reloads by itself, keeping your place; when the input is broken it shows what is wrong
+    instead. Press Ctrl-C to stop.
+
+    Example: hmic serve norfolk-2007 --port 8000
+    """
+    from .serve import Server, Site
+
+    if force is not None and not (root / "evidence" / force).is_dir():
+        have = sorted(p.name for p in (root / "evidence").iterdir() if p.is_dir()) if (root / "evidence").is_dir() else []
+        _err(f"error: no evidence folder for force '{force}'; available: {', '.join(have) or 'none'}")
+        raise typer.Exit(1)
+    site = Site(root, force, templates, log=lambda line: _err(line))
+    try:
+        server = Server(site, port)
+    except OSError as e:
+        _err(f"error: cannot listen on 127.0.0.1:{port}: {e.strerror or e}; try another --port, or --port 0 for any free one")
+        raise typer.Exit(2) from None
+    server.start()
+    _err(f"serving {force or 'every force'} at {server.url} (Ctrl-C to stop)")
+    try:
+        server.wait()
+    except KeyboardInterrupt:
+        _err("stopped")
+    finally:
+        server.stop()

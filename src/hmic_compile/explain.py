@@ -21,6 +21,11 @@ def area_derivations(project: Project, fo: ForceBundle) -> list[tuple[m.AreaDef,
     return out
 
 
+def _has_criteria(project: Project, fo: ForceBundle, area_id: str) -> bool:
+    fb = project.framework_for(fo)
+    return bool(area_id in fb.areas and fb.areas[area_id].criteria)
+
+
 def grade_summary(project: Project, fo: ForceBundle) -> dict[str, Any]:
     areas = []
     for ad, ev, d in area_derivations(project, fo):
@@ -30,7 +35,7 @@ def grade_summary(project: Project, fo: ForceBundle) -> dict[str, Any]:
                 "name": ad.name,
                 "derived": d.grade if d else None,
                 "awarded": ev.grade,
-                "rule": d.explanation if d else "no criteria: grade not derived",
+                "rule": d.explanation if d else ("not judged yet" if _has_criteria(project, fo, ad.id) else "no criteria: grade not derived"),
                 "criteria": {t.level: {"met": t.met, "partly_met": t.partly, "not_met": t.not_met, "total": t.total} for t in d.tallies}
                 if d
                 else {},

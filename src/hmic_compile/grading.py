@@ -139,9 +139,9 @@ def derive(
 
 
 def derive_area(framework: Framework, criteria: Sequence[Criterion], evidence: AreaEvidence) -> Derivation | None:
-    """The derived grade for one force's area, or None when the area has no criteria to derive from."""
-    if not criteria:
-        return None
+    """The derived grade for one force's area, or None when there is nothing to derive it from."""
+    if not criteria or not (evidence.judgements or evidence.factors):
+        return None  # nothing to derive from (no criteria, or a draft area not judged yet)
     judged = {j.criterion: j.judgement for j in evidence.judgements}
     factors = {f.factor: f.judgement for f in evidence.factors}
     return derive(framework.grading, framework.levels, criteria, judged, factors)

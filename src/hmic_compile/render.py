@@ -1,7 +1,8 @@
-"""Render stage: the report's view of the model, laid out by Jinja templates into Markdown and HTML."""
+"""Render stage: the report's view of the model, laid out by Jinja templates into Markdown and HTML (and HTML for print)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,12 +14,15 @@ from jinja2.sandbox import SandboxedEnvironment
 from . import models as m
 from .diagnostics import Diagnostic, HmicError, Loc
 from .explain import area_derivations
-from .load import FrameworkBundle, ForceBundle, Project
+from .load import ForceBundle, FrameworkBundle, Project
 from .national import Distribution, distribution
 from .prose import Prose, ProseError, Renderer, md_cell, md_escape
 
-FORMATS = ("md", "html")
-TEMPLATE_NAMES = {"md": "report.md.j2", "html": "report.html.j2"}
+FORMATS = ("md", "html", "pdf")
+# The PDF is the HTML template rendered with medium="pdf", which adds the paged-media stylesheet.
+TEMPLATE_NAMES = {"md": "report.md.j2", "html": "report.html.j2", "pdf": "report.html.j2"}
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November",
+          "December")
 
 
 def packaged_templates() -> Path:
@@ -93,6 +97,7 @@ class AreaView:
     title: str
     graded: bool
     grade: str | None
+    grade_shown: str  # the grade, or the "not yet graded" label for a draft area
     rank: int | None  # the grade's place on the scale, 1 = best (for styling that knows no grade names)
     derived: str | None
     rationale: Prose | None
@@ -266,6 +271,10 @@ DEFAULT_LABELS = {
     "direction_of_travel": "Direction of travel",
     "professional_judgement": "Professional judgement",
     "source": "Source",
+    "running_title": "HMIC Inspection Report",  # after the force's name at the head of each page
+    "draft": "DRAFT — for factual accuracy check",
+    "draft_watermark": "DRAFT",
+    "not_graded": "Not yet graded",
 }
 
 
@@ -305,6 +314,7 @@ def build_report(project: Project, fo: ForceBundle) -> Report:
                 title=ad.title,
                 graded=ad.graded,
                 grade=ev.grade,
+                grade_shown=ev.grade or labels["not_graded"],
                 rank=grades.index(ev.grade) + 1 if ev.grade in grades else None,
                 derived=d.grade if d else None,
                 rationale=b.prose(ev.grade_rationale) if ev.grade_rationale else None,
@@ -370,6 +380,11 @@ def build_report(project: Project, fo: ForceBundle) -> Report:
 # --- templates --------------------------------------------------------------------------
 
 
+def css_string(text: str) -> str:
+    """`text` for the inside of a double-quoted CSS string, safe inside an HTML <style> element too."""
+    return "".join(f"\\{ord(c):06x}" if c in '"\\<>&' or ord(c) < 32 or ord(c) == 127 else c for c in text)
+
+
 def make_environment(user_templates: Path | None, root: Path) -> jinja2.Environment:
     """One environment: the user's templates first, then the project's, then the defaults (also as 'default/...')."""
     default = packaged_templates()
@@ -394,6 +409,7 @@ def make_environment(user_templates: Path | None, root: Path) -> jinja2.Environm
     )
     env.filters["md"] = md_escape
     env.filters["cell"] = md_cell
+    env.filters["css_string"] = css_string
     return env
 
 
@@ -413,12 +429,51 @@ def _template_error(e: jinja2.TemplateError, env: jinja2.Environment, name: str)
     return Diagnostic(Loc(filename, line, 1 if line else 0), "E601", f"template error: {e.message or e}", hint=hint)
 
 
-def render(report: Report, env: jinja2.Environment, fmt: str) -> str:
+@dataclass(frozen=True)
+class Draft:
+    """What marks a draft build: the build date (read from the clock or SOURCE_DATE_EPOCH by the CLI) and the git commit."""
+
+    date: dt.date
+    commit: str | None
+
+
+@dataclass(frozen=True)
+class DraftMark:
+    """The draft mark as the templates show it on every page."""
+
+    label: str  # "DRAFT — for factual accuracy check"
+    watermark: str  # "DRAFT"
+    date: str  # "1 November 2026"
+    commit: str  # the commit's first 12 hex digits, or "none" outside git
+    text: str  # the whole line: label, date and commit
+
+
+def long_date(d: dt.date) -> str:
+    """'1 November 2026', the same whatever the locale."""
+    return f"{d.day} {MONTHS[d.month - 1]} {d.year}"
+
+
+def draft_mark(draft: Draft, labels: dict[str, str]) -> DraftMark:
+    date = long_date(draft.date)
+    commit = draft.commit[:12] if draft.commit else "none"
+    return DraftMark(labels["draft"], labels["draft_watermark"], date, commit, f"{labels['draft']} · built {date} · commit {commit}")
+
+
+def render(report: Report, env: jinja2.Environment, fmt: str, draft: Draft | None = None,
+           source_date_epoch: int | None = None) -> str:
+    """One output format's text (for "pdf", the HTML that pdf.py lays out on pages).
+
+    `source_date_epoch` dates the PDF's metadata; without it the PDF carries no date.
+    """
     name = TEMPLATE_NAMES[fmt]
+    created = None
+    if fmt == "pdf" and source_date_epoch is not None:
+        created = dt.datetime.fromtimestamp(source_date_epoch, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     try:
         template = env.get_template(name)
         return template.render(report=report, labels=report.labels, chart_width=CHART_W, chart_height=CHART_H,
-                               axis_y=CHART_H - AXIS_H + 14)
+                               axis_y=CHART_H - AXIS_H + 14, medium=fmt, created=created,
+                               draft=draft_mark(draft, report.labels) if draft else None)
     except jinja2.TemplateError as e:
         raise HmicError([_template_error(e, env, name)]) from None
     except ProseError as e:

@@ -180,6 +180,11 @@ def check_force(fo: ForceBundle, fb: FrameworkBundle, diags: Diagnostics) -> Non
         doc = fo.docs[f"area:{ad.id}"]
         if ev.area != ad.id:
             diags.error(doc.loc(("area",)), "E308", f"area '{ev.area}' does not match the file name '{ad.id}.yaml'", f"write area: {ad.id}")
+        if ad.graded and ev.grade is None and not ev.judgements and not ev.factors and not ev.grade_rationale:
+            # A draft, as `hmic new force` writes it: nothing judged or awarded yet. A warning (--strict fails it).
+            diags.warning(doc.loc(()), "W315", f"area '{ad.id}' is not judged or graded yet",
+                          "judge each criterion under 'judgements', then award 'grade:' with one of: " + ", ".join(grades))
+            continue
         if ad.graded and ev.grade is None:
             diags.error(doc.loc(()), "E313", f"area '{ad.id}' is graded but has no grade", "add 'grade:' with one of: " + ", ".join(grades))
         if not ad.graded:
@@ -257,11 +262,11 @@ def _citations(refs: list[str], path: tuple, doc: Document, ids: dict[str, tuple
     """Check that each cited id is an evidence item; returns the kinds cited and whether all resolved."""
     kinds: set[str] = set()
     ok = True
-    candidates = sorted(i for i in ids if ids[i][1] in m.EVIDENCE_LISTS)
     for k, ref in enumerate(refs):
         where = doc.loc(path + ("evidence", k))
         if ref not in ids:
             ok = False
+            candidates = sorted(i for i in ids if ids[i][1] in m.EVIDENCE_LISTS)  # only on a miss: it costs
             close = difflib.get_close_matches(ref, candidates, n=1)
             diags.error(where, "E404", f"no evidence item with id '{ref}'",
                         _suggest(ref, candidates) if close else "cite the id of a strength, work in progress or area for improvement")
@@ -316,7 +321,28 @@ def _prose(data: object, path: tuple = ()) -> Iterable[tuple[tuple, str]]:
         yield path, data
 
 
-def check_glossary(fo: ForceBundle, fb: FrameworkBundle, diags: Diagnostics) -> None:
+# A candidate abbreviation found in printed prose: (document, path to the string, word, word with plural s).
+Hit = tuple[Document, tuple, str, str]
+
+
+def _hits(docs: Iterable[tuple[Document, tuple | None]]) -> list[Hit]:
+    out: list[Hit] = []
+    for doc, only in docs:
+        for path, text in _prose(doc.data):
+            if only is not None and path[:1] != only:
+                continue
+            out.extend((doc, path, mt.group(1), mt.group(0)) for mt in _ABBREVIATION.finditer(text))
+    return out
+
+
+def framework_hits(fb: FrameworkBundle) -> list[Hit]:
+    """Candidate abbreviations in what every force's report prints from the framework: the grade
+    definitions, the introduction, each area's national context (not the criteria)."""
+    printed = {"framework": ("grades",), "introduction": None}
+    return _hits((d, printed.get(role, ("national_context",))) for role, d in fb.docs.items() if role != "national")
+
+
+def check_glossary(fo: ForceBundle, shared: list[Hit], diags: Diagnostics) -> None:
     """Every abbreviation in the report's text has a glossary entry; every entry is used."""
     gdoc = fo.docs["glossary"]
     terms = [t.term for t in fo.glossary.terms]
@@ -328,24 +354,15 @@ def check_glossary(fo: ForceBundle, fb: FrameworkBundle, diags: Diagnostics) -> 
         first.setdefault(t, i)
     used: set[str] = set()
     reported: set[str] = set()
-    # Only what the report prints: the framework's grade definitions, the introduction, each area's
-    # national context (not the criteria), and the force's own files.
-    printed = {"framework": ("grades",), "introduction": None}
-    docs = [(d, printed.get(role, ("national_context",))) for role, d in fb.docs.items() if role != "national"]
-    docs += [(d, None) for role, d in fo.docs.items() if role != "glossary"]
-    for doc, only in docs:
-        for path, text in _prose(doc.data):
-            if only is not None and path[:1] != only:
-                continue
-            for mt in _ABBREVIATION.finditer(text):
-                word, whole = mt.group(1), mt.group(0)
-                hit = word if word in known else whole if whole in known else None
-                if hit:
-                    used.add(hit)
-                elif word.isupper() and word not in reported:
-                    reported.add(word)
-                    diags.error(doc.loc(path), "E603", f"abbreviation '{word}' is not in the glossary",
-                                f"add it to {gdoc.rel} under 'terms' (or under 'unexpanded' if the glossary deliberately leaves it out)")
+    own = _hits((d, None) for role, d in fo.docs.items() if role != "glossary")
+    for doc, path, word, whole in shared + own:
+        hit = word if word in known else whole if whole in known else None
+        if hit:
+            used.add(hit)
+        elif word.isupper() and word not in reported:
+            reported.add(word)
+            diags.error(doc.loc(path), "E603", f"abbreviation '{word}' is not in the glossary",
+                        f"add it to {gdoc.rel} under 'terms' (or under 'unexpanded' if the glossary deliberately leaves it out)")
     for i, t in enumerate(terms):
         if t not in used:
             diags.warning(gdoc.loc(("terms", i, "term")), "W604", f"glossary term '{t}' is never used in the report", "remove the entry, or check its spelling")
@@ -355,10 +372,13 @@ def check_glossary(fo: ForceBundle, fb: FrameworkBundle, diags: Diagnostics) -> 
 
 
 def check_project(project: Project, diags: Diagnostics) -> None:
+    shared: dict[str, list[Hit]] = {}
     for fb in project.frameworks.values():
         check_framework(fb, diags)
     for fo in project.forces.values():
         fb = project.framework_for(fo)
         check_force(fo, fb, diags)
         check_force_national(fo, fb, diags)
-        check_glossary(fo, fb, diags)
+        if fb.key not in shared:
+            shared[fb.key] = framework_hits(fb)
+        check_glossary(fo, shared[fb.key], diags)

@@ -18,12 +18,16 @@ def sha256(data: bytes) -> str:
 
 
 def manifest(*, version: str, force: str, inputs: list[tuple[str, str]], templates: list[tuple[str, str]],
-             outputs: dict[str, bytes], git_commit: str | None, source_date_epoch: int | None) -> bytes:
+             outputs: dict[str, bytes], git_commit: str | None, source_date_epoch: int | None,
+             draft_date: str | None = None) -> bytes:
+    """The build's record; `draft_date` (ISO) is given for a draft build, whose every page says so."""
     data: dict[str, Any] = {
         "hmic_version": version,
         "force": force,
         "git_commit": git_commit,
         "source_date_epoch": source_date_epoch,
+        "draft": draft_date is not None,
+        **({"draft_date": draft_date} if draft_date else {}),
         "inputs": [{"path": p, "sha256": h} for p, h in sorted(inputs)],
         "templates": [{"path": p, "sha256": h} for p, h in sorted(templates)],
         "outputs": [{"path": name, "sha256": sha256(b)} for name, b in sorted(outputs.items())],

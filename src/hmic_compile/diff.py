@@ -1,0 +1,476 @@
+"""`hmic diff`: what changed in meaning between two evidence folders: grades, judgements and evidence items."""
+
+from __future__ import annotations
+
+import difflib
+import re
+import subprocess
+import tarfile
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from io import BytesIO
+from pathlib import Path
+
+from . import models as m
+from .diagnostics import Diagnostic, Diagnostics
+from .grading import derive_area
+from .load import ForceBundle, FrameworkBundle, load_force, load_framework
+
+SIMILAR = 0.6  # word-level similarity above which an unmatched item counts as reworded rather than removed and added
+LIST_NAMES = {"strengths": "strengths", "work_in_progress": "work in progress",
+              "areas_for_improvement": "areas for improvement", "recommendations": "recommendations"}
+
+
+class DiffError(Exception):
+    """Why a side could not be read: a message and hint (usage: exit 2), or the input's diagnostics (exit 1)."""
+
+    def __init__(self, message: str, hint: str = "", usage: bool = False, diagnostics: list[Diagnostic] | None = None):
+        super().__init__(message)
+        self.message, self.hint, self.usage = message, hint, usage
+        self.diagnostics = diagnostics or []
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """One side of a comparison: a force's evidence and the framework it is judged against."""
+
+    label: str
+    force: ForceBundle
+    framework: FrameworkBundle
+
+
+# --- the comparison (pure) --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Entry:
+    """An evidence item or recommendation as compared: the list it is in, its id and its text."""
+
+    kind: str
+    id: str | None
+    text: str
+
+
+@dataclass(frozen=True)
+class ItemChange:
+    change: str  # added | removed | reworded | moved
+    old: Entry | None
+    new: Entry | None
+
+
+@dataclass(frozen=True)
+class JudgementChange:
+    criterion: str  # a criterion id, or "factor <id>"
+    old: str | None  # the judgement, None when not judged
+    new: str | None
+    added: tuple[str, ...]  # evidence ids now cited
+    removed: tuple[str, ...]  # evidence ids no longer cited
+
+
+@dataclass(frozen=True)
+class AreaDiff:
+    id: str
+    name: str
+    graded: bool
+    in_old: bool
+    in_new: bool
+    awarded: tuple[str | None, str | None]
+    derived: tuple[str | None, str | None]
+    rationale: tuple[str | None, str | None]
+    judgements: tuple[JudgementChange, ...]
+    items: tuple[ItemChange, ...]
+
+    @property
+    def rationale_changed(self) -> bool:
+        return self.rationale[0] != self.rationale[1]
+
+    @property
+    def detailed(self) -> bool:
+        """Whether there is more to say than the grades."""
+        return bool(self.judgements or self.items or self.rationale_changed or not (self.in_old and self.in_new))
+
+    @property
+    def changed(self) -> bool:
+        return (not (self.in_old and self.in_new) or self.awarded[0] != self.awarded[1] or self.derived[0] != self.derived[1]
+                or self.rationale_changed or bool(self.judgements) or bool(self.items))
+
+
+@dataclass(frozen=True)
+class ForceDiff:
+    old_label: str
+    new_label: str
+    old_name: str
+    new_name: str
+    areas: tuple[AreaDiff, ...]
+
+    @property
+    def changed(self) -> bool:
+        return self.old_name != self.new_name or any(a.changed for a in self.areas)
+
+
+def _entries(ev: m.AreaEvidence | None) -> list[Entry]:
+    if ev is None:
+        return []
+    out = []
+    for kind in m.EVIDENCE_LISTS:
+        for it in getattr(ev, kind):
+            if isinstance(it, m.Item):
+                out.append(Entry(kind, it.id, " ".join([it.text, *it.items])))
+            else:
+                out.append(Entry(kind, None, it))
+    out += [Entry("recommendations", r.id, r.text) for r in ev.recommendations]
+    return out
+
+
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
+def similarity(a: str, b: str) -> float:
+    return difflib.SequenceMatcher(None, _words(a), _words(b), autojunk=False).ratio()
+
+
+def match_items(old: list[Entry], new: list[Entry]) -> list[ItemChange]:
+    """Pair old and new items by id, then by identical text, then by similar text; the rest are added or removed."""
+    changes: list[ItemChange] = []
+    left, right = list(old), list(new)
+
+    def pair(o: Entry, n: Entry) -> None:
+        left.remove(o)
+        right.remove(n)
+        if o.text != n.text:
+            changes.append(ItemChange("reworded", o, n))
+        elif o.kind != n.kind:
+            changes.append(ItemChange("moved", o, n))
+        elif o.id and n.id and o.id != n.id:
+            changes.append(ItemChange("renamed", o, n))
+
+    by_id = {n.id: n for n in right if n.id}
+    for o in list(left):
+        if o.id and o.id in by_id:
+            pair(o, by_id[o.id])
+    for o in list(left):
+        same = [n for n in right if n.text == o.text]
+        if same:
+            pair(o, next((n for n in same if n.kind == o.kind), same[0]))
+    scored = sorted((-similarity(o.text, n.text), i, j) for i, o in enumerate(left) for j, n in enumerate(right))
+    taken_o: set[int] = set()
+    taken_n: set[int] = set()
+    pairs = []
+    for score, i, j in scored:
+        if -score < SIMILAR:
+            break
+        if i not in taken_o and j not in taken_n:
+            taken_o.add(i)
+            taken_n.add(j)
+            pairs.append((left[i], right[j]))
+    for o, n in pairs:
+        pair(o, n)
+    changes += [ItemChange("removed", o, None) for o in left]
+    changes += [ItemChange("added", None, n) for n in right]
+    order = {k: i for i, k in enumerate([*m.EVIDENCE_LISTS, "recommendations"])}
+    return sorted(changes, key=lambda c: order[c.new.kind if c.new else c.old.kind])  # type: ignore[union-attr]
+
+
+def _judgements(old: m.AreaEvidence | None, new: m.AreaEvidence | None) -> list[JudgementChange]:
+    def table(ev: m.AreaEvidence | None) -> dict[str, tuple[str, tuple[str, ...]]]:
+        if ev is None:
+            return {}
+        out = {j.criterion: (j.judgement.value, tuple(j.evidence)) for j in ev.judgements}
+        out.update({f"factor {f.factor}": (f.judgement.value, tuple(f.evidence)) for f in ev.factors})
+        return out
+
+    a, b = table(old), table(new)
+    out = []
+    for key in [*a, *(k for k in b if k not in a)]:
+        oj, oe = a.get(key, (None, ()))
+        nj, ne = b.get(key, (None, ()))
+        added = tuple(e for e in ne if e not in oe)
+        removed = tuple(e for e in oe if e not in ne)
+        if oj != nj or added or removed:
+            out.append(JudgementChange(key, oj, nj, added, removed))
+    return out
+
+
+def _derived(snap: Snapshot, area: str) -> str | None:
+    fb = snap.framework
+    ev = snap.force.areas.get(area)
+    crit = fb.areas[area].criteria if area in fb.areas else []
+    if ev is None or not ev.judgements:
+        return None
+    d = derive_area(fb.framework, crit, ev)
+    return d.grade if d else None
+
+
+def compare(old: Snapshot, new: Snapshot) -> ForceDiff:
+    """The differences in meaning between two snapshots of a force's evidence. Pure."""
+    old_defs = {a.id: a for a in old.framework.framework.areas}
+    new_defs = {a.id: a for a in new.framework.framework.areas}
+    ids = [*new_defs, *(a for a in old_defs if a not in new_defs)]
+    areas = []
+    for aid in ids:
+        ad = new_defs.get(aid) or old_defs[aid]
+        o, n = old.force.areas.get(aid), new.force.areas.get(aid)
+        areas.append(AreaDiff(
+            id=aid,
+            name=ad.name,
+            graded=ad.graded,
+            in_old=o is not None,
+            in_new=n is not None,
+            awarded=(o.grade if o else None, n.grade if n else None),
+            derived=(_derived(old, aid), _derived(new, aid)),
+            rationale=(o.grade_rationale if o else None, n.grade_rationale if n else None),
+            judgements=tuple(_judgements(o, n)),
+            items=tuple(match_items(_entries(o), _entries(n))),
+        ))
+    return ForceDiff(old.label, new.label, old.force.force.name, new.force.force.name, tuple(areas))
+
+
+# --- presenting it ----------------------------------------------------------------------
+
+Style = Callable[[str, str], str]  # (text, role) -> text; roles: added, removed, heading
+
+
+def _plain(text: str, role: str) -> str:
+    return text
+
+
+def _arrow(pair: tuple[str | None, str | None]) -> str:
+    a, b = (x or "-" for x in pair)
+    return a if a == b else f"{a} → {b}"
+
+
+def word_diff(old: str, new: str, mark: Callable[[str, str], str], plain: Callable[[str], str] = str) -> str:
+    """`new` with the words removed from `old` and the words added marked by `mark(words, 'removed'|'added')`."""
+    a, b = _words(old), _words(new)
+    out: list[str] = []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if op == "equal":
+            out.append(plain(" ".join(a[i1:i2])))
+            continue
+        if i2 > i1:
+            out.append(mark(" ".join(a[i1:i2]), "removed"))
+        if j2 > j1:
+            out.append(mark(" ".join(b[j1:j2]), "added"))
+    return " ".join(out)
+
+
+def _summary(a: AreaDiff) -> str:
+    counts: dict[str, int] = {}
+    for c in a.items:
+        counts[c.change] = counts.get(c.change, 0) + 1
+    parts = []
+    if a.judgements:
+        parts.append(f"{len(a.judgements)} judgement{'s' if len(a.judgements) != 1 else ''} changed")
+    parts += [f"{n} item{'s' if n != 1 else ''} {k}" for k, n in counts.items()]
+    if a.rationale_changed:
+        parts.append("grade rationale changed")
+    if not (a.in_old and a.in_new):
+        parts.insert(0, "only in the new evidence" if a.in_new else "only in the old evidence")
+    return ", ".join(parts)
+
+
+def _judgement_text(j: JudgementChange) -> str:
+    text = f"{j.criterion}: {j.old or 'not judged'}"
+    if j.old != j.new:
+        text += f" → {j.new or 'not judged'}"
+    cites = [f"+{e}" for e in j.added] + [f"-{e}" for e in j.removed]
+    if cites:
+        text += f" (evidence {' '.join(cites)})"
+    return text
+
+
+def _where(e: Entry) -> str:
+    return f"{LIST_NAMES[e.kind]}{' ' + e.id if e.id else ''}"
+
+
+def format_text(d: ForceDiff, style: Style = _plain) -> str:
+    """For a terminal; `style` may colour added and removed text."""
+    lines = [style(f"{d.old_label} → {d.new_label}", "heading")]
+    if d.old_name != d.new_name:
+        lines.append(f"name: {d.old_name} → {d.new_name}")
+    if not d.changed:
+        return "\n".join(lines + ["no differences in grades, judgements or evidence"]) + "\n"
+    graded = [a for a in d.areas if a.graded]
+    if graded:
+        rows = [("area", "awarded", "derived")] + [(a.name, _arrow(a.awarded), _arrow(a.derived)) for a in graded]
+        w0, w1 = (max(len(r[i]) for r in rows) for i in range(2))
+        lines.append("")
+        lines += [f"  {r[0].ljust(w0)}  {r[1].ljust(w1)}  {r[2]}".rstrip() for r in rows]
+    for a in d.areas:
+        if not a.detailed:
+            continue
+        lines += ["", style(f"{a.name} ({a.id}): {_summary(a)}", "heading")]
+        if a.rationale_changed:
+            old, new = (x or "" for x in a.rationale)
+
+            def mark_r(words: str, role: str) -> str:
+                return style(f"[-{words}-]" if role == "removed" else f"{{+{words}+}}", role)
+
+            lines.append(f"  ~ grade rationale: {word_diff(old, new, mark_r)}")
+        for j in a.judgements:
+            lines.append(f"  ~ {_judgement_text(j)}")
+        for c in a.items:
+            if c.change == "added" and c.new:
+                lines.append(style(f"  + {_where(c.new)}: {c.new.text}", "added"))
+            elif c.change == "removed" and c.old:
+                lines.append(style(f"  - {_where(c.old)}: {c.old.text}", "removed"))
+            elif c.old and c.new:
+                moved = f" (moved from {LIST_NAMES[c.old.kind]})" if c.old.kind != c.new.kind else ""
+                renamed = f" (was {c.old.id})" if c.old.id != c.new.id and c.old.id else ""
+
+                def mark(words: str, role: str) -> str:
+                    return style(f"[-{words}-]" if role == "removed" else f"{{+{words}+}}", role)
+
+                body = word_diff(c.old.text, c.new.text, mark) if c.change == "reworded" else c.new.text
+                lines.append(f"  ~ {c.change} {_where(c.new)}{renamed}{moved}: {body}")
+    return "\n".join(lines) + "\n"
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~])")
+
+
+def md(text: str) -> str:
+    """Text shown literally in GitHub Markdown: no markup, no HTML, no links, on one line."""
+    return _MD_SPECIAL.sub(r"\\\1", " ".join(text.split()))
+
+
+def format_markdown(d: ForceDiff) -> str:
+    """For a pull-request comment: a grade table, then one collapsible section per changed area."""
+    out = [f"### hmic diff: {_code(d.old_label)} → {_code(d.new_label)}", ""]
+    if d.old_name != d.new_name:
+        out += [f"Name: {md(d.old_name)} → {md(d.new_name)}", ""]
+    if not d.changed:
+        return "\n".join(out + ["No differences in grades, judgements or evidence."]) + "\n"
+    graded = [a for a in d.areas if a.graded]
+    if graded:
+        out += ["| Area | Awarded | Derived |", "| --- | --- | --- |"]
+        for a in graded:
+            def cell(pair: tuple[str | None, str | None]) -> str:
+                x, y = (md(v) if v else "–" for v in pair)
+                return x if pair[0] == pair[1] else f"{x} → **{y}**"
+
+            out.append(f"| {md(a.name)} | {cell(a.awarded)} | {cell(a.derived)} |")
+        out.append("")
+    for a in d.areas:
+        if not a.detailed:
+            continue
+        out += ["<details>", f"<summary><b>{_html(a.name)}</b>: {_html(_summary(a))}</summary>", ""]
+        if a.rationale_changed:
+            old, new = (x or "" for x in a.rationale)
+            out.append(f"- **grade rationale**: {word_diff(old, new, _md_mark, md)}")
+        for j in a.judgements:
+            out.append(f"- {md(_judgement_text(j))}")
+        for c in a.items:
+            if c.change == "added" and c.new:
+                out.append(f"- **added** to {md(_where(c.new))}: {md(c.new.text)}")
+            elif c.change == "removed" and c.old:
+                out.append(f"- **removed** from {md(_where(c.old))}: ~~{md(c.old.text)}~~")
+            elif c.old and c.new:
+                moved = f" (moved from {md(LIST_NAMES[c.old.kind])})" if c.old.kind != c.new.kind else ""
+                renamed = f" (was {md(c.old.id)})" if c.old.id != c.new.id and c.old.id else ""
+                body = (word_diff(c.old.text, c.new.text, _md_mark, md) if c.change == "reworded" else md(c.new.text))
+                out.append(f"- **{c.change}** {md(_where(c.new))}{renamed}{moved}: {body}")
+        out += ["", "</details>", ""]
+    return "\n".join(out).rstrip("\n") + "\n"
+
+
+def _code(text: str) -> str:
+    return f"`{text}`" if "`" not in text and "\n" not in text else md(text)
+
+
+def _md_mark(words: str, role: str) -> str:
+    return f"~~{md(words)}~~" if role == "removed" else f"**{md(words)}**"
+
+
+def _html(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+# --- reading each side (the I/O edge) ---------------------------------------------------
+
+
+def load_snapshot(root: Path, folder: Path, label: str) -> Snapshot:
+    """Load one force folder and the frameworks beside it; raises DiffError with the diagnostics when it cannot."""
+    if not (folder / "force.yaml").is_file():
+        raise DiffError(f"{label} is not a force's evidence folder (no force.yaml)",
+                        "give evidence/<force>-<year>, a force key, or REV:path", usage=True)
+    frameworks: dict[str, FrameworkBundle] = {}
+    fw_diags = Diagnostics()
+    crit = root / "criteria"
+    if crit.is_dir():
+        for f in sorted(p for p in crit.iterdir() if p.is_dir()):
+            fb = load_framework(f, root, fw_diags)
+            if fb:
+                frameworks[fb.key] = fb
+    diags = Diagnostics()
+    fo = load_force(folder, root, frameworks, diags)
+    if fo is None:
+        raise DiffError(f"{label} cannot be read", diagnostics=sorted(set(diags.errors + fw_diags.errors), key=lambda d: (d.loc, d.code)))
+    return Snapshot(label, fo, frameworks[fo.force.framework])
+
+
+def _git(root: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
+    try:
+        return subprocess.run(["git", "-C", str(root), *args], capture_output=True, timeout=60, check=False)
+    except (OSError, subprocess.SubprocessError) as e:
+        raise DiffError(f"cannot run git: {e}", "install git, or compare two folders", usage=True) from None
+
+
+def materialise(root: Path, rev: str, path: str, into: Path) -> Path:
+    """Extract criteria/ and `path` (relative to the project root) as they were at git revision `rev`; returns the folder."""
+    prefix = _git(root, "rev-parse", "--show-prefix")
+    top = _git(root, "rev-parse", "--show-toplevel")
+    if prefix.returncode != 0 or top.returncode != 0:
+        raise DiffError(f"{root} is not in a git repository, so '{rev}:{path}' cannot be read", "compare two folders instead", usage=True)
+    base = prefix.stdout.decode().strip()
+    toplevel = Path(top.stdout.decode().strip())
+    check = _git(root, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}")
+    if check.returncode != 0:
+        raise DiffError(f"unknown git revision '{rev}'", "e.g. HEAD~1, main, a tag or a commit id", usage=True)
+    rel = path.strip("/")
+    if not _git(root, "cat-file", "-e", f"{rev}:{base}{rel}").returncode == 0:
+        raise DiffError(f"'{rel}' does not exist at {rev}", f"git ls-tree {rev} {base}evidence/ lists what does", usage=True)
+    paths = [rel] + (["criteria"] if _git(root, "cat-file", "-e", f"{rev}:{base}criteria").returncode == 0 else [])
+    tar = _git(toplevel, "archive", "--format=tar", f"{rev}:{base}", "--", *paths)  # from the top: paths are the tree's own
+    if tar.returncode != 0:
+        raise DiffError(f"git archive failed: {tar.stderr.decode(errors='replace').strip()}", usage=True)
+    with tarfile.open(fileobj=BytesIO(tar.stdout)) as tf:
+        tf.extractall(into, filter="data")
+    return into / rel
+
+
+def local_side(spec: str, root: Path) -> tuple[Path, Path] | None:
+    """An evidence folder as given (relative to the working folder, then to the project) or a force key: (project, folder)."""
+    for p in (Path(spec), root / spec, root / "evidence" / spec):
+        if p.is_dir():
+            folder = p.resolve()
+            return (folder.parent.parent if folder.parent.name == "evidence" else root.resolve()), folder
+    return None
+
+
+def rev_side(spec: str, root: Path) -> tuple[str, str]:
+    """REV:path (or REV:force) as (rev, path relative to the project)."""
+    rev, _, path = spec.partition(":")
+    if not (rev and path):
+        raise DiffError(f"'{spec}' is neither an evidence folder, a force under {root / 'evidence'}, nor REV:path",
+                        "e.g. evidence/norfolk-2007, norfolk-2007 or HEAD~1:evidence/norfolk-2007", usage=True)
+    path = path.strip("/")
+    return rev, path if "/" in path else f"evidence/{path}"
+
+
+def sides(specs: Iterable[str], root: Path, tmp: Path) -> list[Snapshot]:
+    """Load each side, materialising REV:path sides under `tmp`."""
+    out = []
+    for i, spec in enumerate(specs):
+        local = local_side(spec, root)
+        if local is not None:
+            proj, folder = local
+            label = spec.rstrip("/")
+        else:
+            rev, path = rev_side(spec, root)
+            proj = tmp / f"side{i}"
+            folder = materialise(root, rev, path, proj)
+            label = f"{rev}:{path}"
+        out.append(load_snapshot(proj, folder, label))
+    return out

@@ -1,0 +1,175 @@
+"""`hmic new force`: a commented evidence folder that hmic reads, for the year's framework, never over an existing one."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from hmic_compile import schema as sch
+from hmic_compile.cli import app
+from hmic_compile.load import load_project
+from hmic_compile.loader import parse
+
+from .conftest import REPO
+
+runner = CliRunner()
+MINI = REPO / "tests" / "fixtures" / "mini"
+
+
+def _mini(tmp_path: Path) -> Path:
+    root = tmp_path / "mini"
+    shutil.copytree(MINI, root)
+    return root
+
+
+def _real(tmp_path: Path) -> Path:
+    root = tmp_path / "real"
+    for top in ("criteria", "evidence", "schemas"):
+        shutil.copytree(REPO / top, root / top)
+    return root
+
+
+def _new(root: Path, *args: str):
+    return runner.invoke(app, ["new", "force", *args, "--root", str(root)])
+
+
+def _validate(root: Path, *args: str):
+    return runner.invoke(app, ["validate", "--root", str(root), *args])
+
+
+@pytest.mark.parametrize(("project", "name", "year", "areas"), [
+    (_mini, "newshire", 2024, ["force-overview", "public-contact", "vulnerable-people"]),
+    (_real, "suffolk", 2007, ["neighbourhood-policing", "performance-management", "pvp-overview", "child-abuse",
+                              "domestic-violence", "public-protection", "missing-persons"]),
+])
+def test_scaffold_reads_cleanly_but_for_what_only_an_inspector_can_add(tmp_path: Path, project, name: str, year: int,
+                                                                       areas: list[str]) -> None:
+    root = project(tmp_path)
+    r = _new(root, name, "--year", str(year))
+    assert r.exit_code == 0, r.output
+    key = f"{name}-{year}"
+    folder = root / "evidence" / key
+    assert sorted(p.name for p in folder.iterdir()) == sorted(["force.yaml", "glossary.yaml", *[f"{a}.yaml" for a in areas]])
+    assert f"next: fill them in, then run: hmic validate {key}" in r.output
+    v = _validate(root)
+    # Every file parses and passes the schema; the glossary covers every abbreviation the report would print;
+    # nothing but the draft's unjudged areas is reported, and only as warnings (W315).
+    assert v.exit_code == 0, v.output
+    assert ": error[" not in v.output, v.output
+    warned = {line.split("[", 1)[1].split("]", 1)[0] for line in v.output.splitlines() if ": warning[" in line}
+    assert warned == {"W315"}, v.output
+    assert v.output.count("warning[W315]") == len([a for a in areas if a not in ("force-overview", "pvp-overview")])
+    project_, diags = load_project(root, [key])
+    assert key in project_.forces
+
+
+def test_scaffold_validates_with_warnings_only(tmp_path: Path) -> None:
+    root = _real(tmp_path)
+    assert _new(root, "suffolk", "--year", "2007").exit_code == 0
+    v = _validate(root)
+    assert v.exit_code == 0, v.output
+    assert _validate(root, "--strict").exit_code == 1
+
+
+def test_area_files_guide_the_inspector(tmp_path: Path) -> None:
+    root = _real(tmp_path)
+    assert _new(root, "suffolk", "--year", "2007").exit_code == 0
+    ca = (root / "evidence/suffolk-2007/child-abuse.yaml").read_text(encoding="utf-8")
+    assert ca.startswith("# yaml-language-server: $schema=../../schemas/area-evidence.schema.json\n")
+    assert "Excellent, Good, Fair, Poor" in ca
+    flat = re.sub(r"\n# *", " ", ca)  # comments unwrapped
+    assert "count forces at: Excellent 3, Good 17, Fair 21, Poor 2" in flat  # E506: a grade the totals count no force at
+    criteria = yaml.safe_load((REPO / "criteria/2007/areas/child-abuse.yaml").read_text(encoding="utf-8"))["criteria"]
+    for c in criteria:
+        assert f"#   - criterion: {c['id']}\n" in ca
+    # Uncommenting the judgements block (as an editor's toggle-comment does) gives one judgement per criterion.
+    block = ca[ca.index("# judgements:"):].split("\n\n")[0]
+    data = parse("\n".join(line[2:] for line in block.splitlines()), "x.yaml").data
+    assert [j["criterion"] for j in data["judgements"]] == [c["id"] for c in criteria]
+    ungraded = (root / "evidence/suffolk-2007/pvp-overview.yaml").read_text(encoding="utf-8")
+    assert "not graded" in ungraded and "judgements" not in ungraded.split("area: pvp-overview")[1]
+    force = (root / "evidence/suffolk-2007/force.yaml").read_text(encoding="utf-8")
+    assert 'framework: "2007"' in force and "year: 2007" in force and "name: Suffolk" in force
+    assert "title: HMIC Inspection Report Suffolk October 2007" in force  # the pattern of the year's other report
+    glossary = yaml.safe_load((root / "evidence/suffolk-2007/glossary.yaml").read_text(encoding="utf-8"))
+    assert {"term": "SGC", "meaning": "Specific Grading Criteria"} in glossary["terms"]
+    assert "LSCB" in glossary["unexpanded"]  # Norfolk's glossary leaves it out too
+
+
+def test_scaffolded_files_are_valid_for_their_schemas(tmp_path: Path) -> None:
+    root = _real(tmp_path)
+    assert _new(root, "suffolk", "--year", "2007").exit_code == 0
+    for path in (root / "evidence/suffolk-2007").iterdir():
+        kind = sch.kind_of(path.relative_to(root).as_posix())
+        assert kind is not None
+        text = path.read_text(encoding="utf-8")
+        assert text.splitlines()[0] == sch.modeline(path, kind, root / "schemas")
+        errors = list(jsonschema.Draft202012Validator(sch.generate(kind)).iter_errors(yaml.safe_load(text)))
+        assert not errors, (path.name, [e.message for e in errors])
+
+
+def test_previous_grades_come_from_the_same_force_in_an_earlier_year(tmp_path: Path) -> None:
+    root = _mini(tmp_path)
+    shutil.copytree(root / "criteria/2024", root / "criteria/2025")
+    fw = root / "criteria/2025/framework.yaml"
+    fw.write_text(fw.read_text(encoding="utf-8").replace("year: 2024", "year: 2025"), encoding="utf-8")
+    r = _new(root, "testshire", "--year", "2025")
+    assert r.exit_code == 0, r.output
+    force = yaml.safe_load((root / "evidence/testshire-2025/force.yaml").read_text(encoding="utf-8"))
+    assert force["previous_grades"] == {
+        "public-contact": {"grade": "Good", "assessment": "2024 inspection"},
+        "vulnerable-people": {"grade": "Requires improvement", "assessment": "2024 inspection"},
+    }
+    assert force["framework"] == "2025"
+
+
+def test_per_force_national_results_are_pointed_out(tmp_path: Path) -> None:
+    root = _mini(tmp_path)
+    r = _new(root, "newshire", "--year", "2024")
+    assert r.exit_code == 0
+    assert "note: criteria/2024/national-results.yaml lists 5 forces' grades and not 'newshire'" in r.output
+    assert "(E507)" in (root / "evidence/newshire-2024/public-contact.yaml").read_text(encoding="utf-8")
+
+
+def test_refuses_to_overwrite(tmp_path: Path) -> None:
+    root = _mini(tmp_path)
+    assert _new(root, "newshire", "--year", "2024").exit_code == 0
+    f = root / "evidence/newshire-2024/force.yaml"
+    f.write_text("edited\n", encoding="utf-8")
+    r = _new(root, "newshire", "--year", "2024")
+    assert r.exit_code == 1
+    assert "error: evidence/newshire-2024 already exists; nothing was written" in r.output
+    assert f.read_text(encoding="utf-8") == "edited\n"
+    r = _new(root, "testshire", "--year", "2024")
+    assert r.exit_code == 1 and "already exists" in r.output
+
+
+@pytest.mark.parametrize(("args", "code", "message"), [
+    (["newshire", "--year", "2030"], 1, "error: no framework for 2030: criteria/2030/framework.yaml does not exist; available: 2024"),
+    (["New Shire", "--year", "2024"], 2, "is not a force name hmic can use as a folder"),
+    (["../x", "--year", "2024"], 2, "is not a force name"),
+    (["newshire-2024", "--year", "2024"], 2, "already ends with a year"),
+    (["newshire"], 2, "Missing option '--year'"),
+])
+def test_usage_and_input_errors(tmp_path: Path, args: list[str], code: int, message: str) -> None:
+    root = _mini(tmp_path)
+    r = _new(root, *args)
+    assert r.exit_code == code, r.output
+    assert message in r.output
+    assert sorted(p.name for p in (root / "evidence").iterdir()) == ["testshire-2024"]
+
+
+def test_a_broken_framework_is_reported_not_scaffolded(tmp_path: Path) -> None:
+    root = _mini(tmp_path)
+    fw = root / "criteria/2024/framework.yaml"
+    fw.write_text(fw.read_text(encoding="utf-8").replace("levels:", "levelz:"), encoding="utf-8")
+    r = _new(root, "newshire", "--year", "2024")
+    assert r.exit_code == 1
+    assert "criteria/2024/framework.yaml:" in r.output and "the 2024 framework has problems" in r.output
+    assert not (root / "evidence/newshire-2024").exists()
