@@ -105,3 +105,23 @@ def test_progress_bar_on_a_terminal(national: Path, tmp_path: Path) -> None:
     assert proc.returncode == 0, seen
     assert "building" in seen and "━" in seen  # rich's bar
     assert seen.count("built ") == 5
+
+
+def test_a_force_with_input_errors_is_reported_while_the_rest_build(national: Path, tmp_path: Path) -> None:
+    area = national / "evidence" / "bravo-2024" / "public-contact.yaml"
+    area.write_text(area.read_text(encoding="utf-8").replace("grade: Good", "grade: Superb"), encoding="utf-8")
+    code, output = _build(national, tmp_path / "out", "--jobs", "2")
+    assert code == 1
+    assert "evidence/bravo-2024/public-contact.yaml:" in output and "error[E302]: grade 'Superb' is not on the scale" in output
+    assert "bravo-2024: not built; previous output left unchanged" in output
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [f"{n}-2024" for n in NAMES if n != "bravo"]
+
+
+def test_a_framework_error_stops_everything(national: Path, tmp_path: Path) -> None:
+    fw = national / "criteria" / "2024" / "framework.yaml"
+    fw.write_text(fw.read_text(encoding="utf-8").replace("number_of_forces: 5", "number_of_forces: five"), encoding="utf-8")
+    code, output = _build(national, tmp_path / "out")
+    assert code == 1
+    assert "criteria/2024/framework.yaml:" in output and "error[E105]: expected a whole number, found 'five'" in output
+    assert "nothing was written" in output
+    assert not (tmp_path / "out").exists()

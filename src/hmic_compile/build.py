@@ -12,10 +12,11 @@ import jinja2
 from markupsafe import escape
 
 from . import __version__
-from .diagnostics import Diagnostic, HmicError, Loc
-from .load import ForceBundle, Project
+from .diagnostics import Diagnostic, Diagnostics, HmicError, Loc
+from .load import ForceBundle, FrameworkBundle, Project, load_force
 from .prose import md_escape
 from .render import TEMPLATE_NAMES, Draft, build_report, draft_mark, make_environment, render
+from .validate import Hit, check_force_fully, framework_hits
 from .write import manifest, sha256, write_atomic
 
 OUTPUT_NAMES = {"md": "report.md", "html": "report.html", "pdf": "report.pdf"}
@@ -83,55 +84,75 @@ class ForceResult:
     key: str
     target: Path
     written: tuple[str, ...] = ()
-    diagnostics: tuple[Diagnostic, ...] = ()
+    diagnostics: tuple[Diagnostic, ...] = ()  # errors (the force was not built) and warnings
 
     @property
     def ok(self) -> bool:
-        return not self.diagnostics
+        return not any(d.is_error for d in self.diagnostics)
 
 
 @dataclass(frozen=True)
 class _Job:
-    project: Project
+    root: Path
+    frameworks: dict[str, FrameworkBundle]
     options: BuildOptions
     templates: Path | None
     out: Path
+    cache_dir: Path | None
 
 
-# Set by build_forces before workers fork, so each worker inherits the loaded project instead of
-# receiving it pickled; only force keys and results cross between processes.
+# Set by build_forces before workers fork, so each worker inherits the loaded frameworks instead of
+# receiving them pickled; only folder paths and results cross between processes.
 _JOB: _Job | None = None
 _ENV: jinja2.Environment | None = None
+_SHARED: dict[str, list[Hit]] = {}
 
 
-def _build_one(key: str) -> ForceResult:
+def _build_folder(folder: Path) -> ForceResult:
+    """Load, check, render and write one force: everything about it is checked before anything is written."""
     global _ENV
     assert _JOB is not None
     job = _JOB
+    target = job.out / folder.name
+    diags = Diagnostics()
+    fo = load_force(folder, job.root, job.frameworks, diags)
+    if fo is not None:
+        fb = job.frameworks[fo.force.framework]
+        if fb.key not in _SHARED:
+            _SHARED[fb.key] = framework_hits(fb)
+        check_force_fully(fo, fb, diags, _SHARED[fb.key])
+    found = tuple(diags.sorted())
+    if fo is None or diags.errors:
+        return ForceResult(folder.name, target, diagnostics=found)
     if _ENV is None:
-        _ENV = make_environment(job.templates, job.project.root)
-    target = job.out / key
+        _ENV = make_environment(job.templates, job.root, job.cache_dir)
+    project = Project(job.root, job.frameworks, {fo.key: fo})
     try:
-        files = build_force(job.project, job.project.forces[key], _ENV, job.options)
+        files = build_force(project, fo, _ENV, job.options)
         write_atomic(target, files, str(target))
     except HmicError as e:
-        return ForceResult(key, target, diagnostics=tuple(e.diagnostics))
-    return ForceResult(key, target, tuple(sorted(files)))
+        return ForceResult(folder.name, target, diagnostics=found + tuple(e.diagnostics))
+    return ForceResult(folder.name, target, tuple(sorted(files)), found)
 
 
-def build_forces(project: Project, keys: list[str], options: BuildOptions, templates: Path | None, out: Path,
-                 jobs: int = 1) -> Iterator[ForceResult]:
-    """Build and write each force, spread over `jobs` processes; one force's failure never stops the rest."""
+def build_forces(root: Path, frameworks: dict[str, FrameworkBundle], folders: list[Path], options: BuildOptions,
+                 templates: Path | None, out: Path, jobs: int = 1, cache_dir: Path | None = None) -> Iterator[ForceResult]:
+    """Check and build each force folder, spread over `jobs` processes; one force's failure never stops the rest.
+
+    The frameworks are loaded and checked by the caller, once, before any force is built.
+    """
     global _JOB, _ENV
-    _JOB, _ENV = _Job(project, options, templates, out), None
+    _JOB, _ENV = _Job(root, frameworks, options, templates, out, cache_dir), None
+    _SHARED.clear()
     try:
-        if jobs <= 1 or len(keys) <= 1 or "fork" not in multiprocessing.get_all_start_methods():
-            for key in keys:
-                yield _build_one(key)
+        if jobs <= 1 or len(folders) <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+            for folder in folders:
+                yield _build_folder(folder)
             return
-        with ProcessPoolExecutor(max_workers=min(jobs, len(keys)), mp_context=multiprocessing.get_context("fork")) as pool:
-            futures = [pool.submit(_build_one, key) for key in keys]
+        with ProcessPoolExecutor(max_workers=min(jobs, len(folders)), mp_context=multiprocessing.get_context("fork")) as pool:
+            futures = [pool.submit(_build_folder, folder) for folder in folders]
             for future in as_completed(futures):
                 yield future.result()
     finally:
         _JOB, _ENV = None, None
+        _SHARED.clear()

@@ -164,6 +164,21 @@ def _git_commit(root: Path) -> str | None:
     return out.stdout.strip() or None if out.returncode == 0 else None
 
 
+def _cache_dir() -> Path | None:
+    """Where compiled templates are kept between runs: $HMIC_CACHE_DIR, else the user's cache folder.
+    HMIC_CACHE_DIR=off turns the cache off. The cache changes speed only, never output."""
+    raw = os.environ.get("HMIC_CACHE_DIR")
+    if raw:
+        return None if raw.lower() in ("0", "off", "no", "none") else Path(raw)
+    base = os.environ.get("XDG_CACHE_HOME")
+    if not base:
+        try:
+            base = str(Path.home() / ".cache")
+        except RuntimeError:  # no home directory: run without the cache
+            return None
+    return Path(base) / "hmic" / f"templates-{__version__}"
+
+
 def _source_date_epoch() -> int | None:
     raw = os.environ.get("SOURCE_DATE_EPOCH")
     if not raw:
@@ -211,30 +226,40 @@ def build(
         if why:
             _err(f"error: {why}; {INSTALL_HINT}")
             raise typer.Exit(2)
-    project, diags = _load(root, forces)
-    if any(d.is_error for d in diags):
-        _print_diagnostics(diags, OutputFormat.text)
+    from .diagnostics import Diagnostics
+    from .load import force_folders, load_frameworks
+    from .validate import check_framework
+
+    # The frameworks first, once: every force depends on them. Then each force is checked and built
+    # on its own (spread over the cores), so one force's problems never stop the others.
+    diags = Diagnostics()
+    frameworks = load_frameworks(root, diags)
+    for fb in frameworks.values():
+        check_framework(fb, diags)
+    folders = force_folders(root, forces, diags)
+    if diags.errors:
+        _print_diagnostics(diags.sorted(), OutputFormat.text)
         _err("nothing was written")
         raise typer.Exit(1)
-    for d in diags:
+    for d in diags.sorted():
         _err(d.text())
-    keys = list(project.forces)
-    if not keys:
+    if not folders:
         _err("error: no force to build: evidence/ holds no force folder")
         raise typer.Exit(1)
     commit, epoch = _git_commit(root), _source_date_epoch()
     options = BuildOptions(formats, commit, epoch, Draft(_build_date(epoch), commit) if draft else None)
-    results = build_forces(project, keys, options, templates, out, jobs or os.cpu_count() or 1)
+    results = build_forces(root, frameworks, folders, options, templates, out, jobs or os.cpu_count() or 1, _cache_dir())
     failed = []
-    with _progress(len(keys)) as report:
+    with _progress(len(folders)) as report:
         for r in results:
+            lines = [d.text() for d in r.diagnostics]
             if r.ok:
-                report(f"built {r.target}/ ({', '.join(r.written)})")
+                report("\n".join(lines + [f"built {r.target}/ ({', '.join(r.written)})"]))
             else:
                 failed.append(r.key)
-                report("\n".join([d.text() for d in r.diagnostics] + [f"{r.key}: not built; previous output left unchanged"]))
+                report("\n".join(lines + [f"{r.key}: not built; previous output left unchanged"]))
     if failed:
-        _err(f"{len(failed)} of {len(keys)} force{'s' if len(keys) != 1 else ''} failed: {', '.join(sorted(failed))}")
+        _err(f"{len(failed)} of {len(folders)} force{'s' if len(folders) != 1 else ''} failed: {', '.join(sorted(failed))}")
     raise typer.Exit(1 if failed else 0)
 
 

@@ -168,14 +168,11 @@ def load_force(folder: Path, root: Path, frameworks: dict[str, FrameworkBundle],
     return ForceBundle(key, force, areas, glossary, docs)
 
 
-def load_project(root: Path, only: list[str] | None = None) -> tuple[Project, Diagnostics]:
-    """Read everything under `root`; problems are collected, never raised."""
-    diags = Diagnostics()
+def load_frameworks(root: Path, diags: Diagnostics) -> dict[str, FrameworkBundle]:
+    """Every framework under criteria/, checking that the project's two top folders exist."""
     frameworks: dict[str, FrameworkBundle] = {}
-    forces: dict[str, ForceBundle] = {}
     crit = root / "criteria"
-    ev = root / "evidence"
-    for top, what in ((crit, "criteria/ (the inspection frameworks)"), (ev, "evidence/ (one folder per force and year)")):
+    for top, what in ((crit, "criteria/ (the inspection frameworks)"), (root / "evidence", "evidence/ (one folder per force and year)")):
         if not top.is_dir():
             diags.error(Loc(top.name + "/"), "E201", f"missing folder {what}", f"is --root {root} the project folder?")
     if crit.is_dir():
@@ -183,17 +180,29 @@ def load_project(root: Path, only: list[str] | None = None) -> tuple[Project, Di
             fb = load_framework(folder, root, diags)
             if fb:
                 frameworks[fb.key] = fb
-    if ev.is_dir():
-        folders = sorted(p for p in ev.iterdir() if p.is_dir())
-        names = [p.name for p in folders]
-        for name in only or []:
-            if name not in names:
-                diags.error(Loc(f"evidence/{name}"), "E204", f"no evidence folder for force '{name}'",
-                            "available: " + (", ".join(names) or "none"))
-        for folder in folders:
-            if only and folder.name not in only:
-                continue
-            fo = load_force(folder, root, frameworks, diags)
-            if fo:
-                forces[fo.key] = fo
+    return frameworks
+
+
+def force_folders(root: Path, only: list[str] | None, diags: Diagnostics) -> list[Path]:
+    """The evidence folders to read: all of them, or those named (an unknown name is an error)."""
+    ev = root / "evidence"
+    if not ev.is_dir():
+        return []
+    folders = sorted(p for p in ev.iterdir() if p.is_dir())
+    names = [p.name for p in folders]
+    for name in only or []:
+        if name not in names:
+            diags.error(Loc(f"evidence/{name}"), "E204", f"no evidence folder for force '{name}'", "available: " + (", ".join(names) or "none"))
+    return [f for f in folders if not only or f.name in only]
+
+
+def load_project(root: Path, only: list[str] | None = None) -> tuple[Project, Diagnostics]:
+    """Read everything under `root`; problems are collected, never raised."""
+    diags = Diagnostics()
+    frameworks = load_frameworks(root, diags)
+    forces: dict[str, ForceBundle] = {}
+    for folder in force_folders(root, only, diags):
+        fo = load_force(folder, root, frameworks, diags)
+        if fo:
+            forces[fo.key] = fo
     return Project(root, frameworks, forces), diags

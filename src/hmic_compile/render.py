@@ -385,7 +385,24 @@ def css_string(text: str) -> str:
     return "".join(f"\\{ord(c):06x}" if c in '"\\<>&' or ord(c) < 32 or ord(c) == 127 else c for c in text)
 
 
-def make_environment(user_templates: Path | None, root: Path) -> jinja2.Environment:
+class _QuietBytecodeCache(jinja2.FileSystemBytecodeCache):
+    """Compiled templates kept between runs (keyed by each template's source); a cache that cannot be
+    read or written is simply not used."""
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        try:
+            super().load_bytecode(bucket)
+        except (OSError, ValueError, EOFError):
+            bucket.reset()
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        try:
+            super().dump_bytecode(bucket)
+        except OSError:
+            pass
+
+
+def make_environment(user_templates: Path | None, root: Path, cache_dir: Path | None = None) -> jinja2.Environment:
     """One environment: the user's templates first, then the project's, then the defaults (also as 'default/...')."""
     default = packaged_templates()
     search: list[str] = []
@@ -398,9 +415,17 @@ def make_environment(user_templates: Path | None, root: Path) -> jinja2.Environm
         jinja2.FileSystemLoader(search),
         jinja2.PrefixLoader({"default": jinja2.FileSystemLoader(str(default))}),
     ])
+    cache = None
+    if cache_dir is not None:
+        try:
+            cache_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+            cache = _QuietBytecodeCache(str(cache_dir))
+        except OSError:
+            cache = None
     # Sandboxed: a template from --templates cannot reach Python internals.
     env = SandboxedEnvironment(
         loader=loader,
+        bytecode_cache=cache,
         undefined=jinja2.StrictUndefined,
         autoescape=jinja2.select_autoescape(enabled_extensions=("html", "html.j2"), default_for_string=False),
         trim_blocks=True,

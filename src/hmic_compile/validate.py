@@ -371,14 +371,19 @@ def check_glossary(fo: ForceBundle, shared: list[Hit], diags: Diagnostics) -> No
             diags.warning(gdoc.loc(("unexpanded", i)), "W604", f"'{t}' is listed as unexpanded but never used in the report", "remove it from 'unexpanded'")
 
 
+def check_force_fully(fo: ForceBundle, fb: FrameworkBundle, diags: Diagnostics, shared: list[Hit] | None = None) -> None:
+    """Every check that concerns one force (its framework already checked)."""
+    check_force(fo, fb, diags)
+    check_force_national(fo, fb, diags)
+    check_glossary(fo, framework_hits(fb) if shared is None else shared, diags)
+
+
 def check_project(project: Project, diags: Diagnostics) -> None:
     shared: dict[str, list[Hit]] = {}
     for fb in project.frameworks.values():
         check_framework(fb, diags)
     for fo in project.forces.values():
         fb = project.framework_for(fo)
-        check_force(fo, fb, diags)
-        check_force_national(fo, fb, diags)
         if fb.key not in shared:
             shared[fb.key] = framework_hits(fb)
-        check_glossary(fo, shared[fb.key], diags)
+        check_force_fully(fo, fb, diags, shared[fb.key])
