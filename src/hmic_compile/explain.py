@@ -107,8 +107,8 @@ def explain_text(project: Project, fo: ForceBundle, area_id: str) -> str:
     for t in d.trials:
         mark = "holds" if t.held else "does not hold"
         lines.append(f"  {t.grade}: {mark}")
-        for c in t.checks:
-            lines.append(f"      [{'x' if c.held else ' '}] {c.text}")
+        for check in t.checks:
+            lines.append(f"      [{'x' if check.held else ' '}] {check.text}")
     lines.append(f"\nDerived grade: {d.grade} — {d.explanation}")
     lines.append(f"Awarded grade: {ev.grade}")
     if ev.grade_rationale:

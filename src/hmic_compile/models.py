@@ -61,7 +61,8 @@ class Insert(Model):
     insert: Literal["grade-definitions"]
 
 
-BLOCK_KINDS = {"bullets": Bullets, "numbered": Numbered, "table": Table, "insert": Insert}
+BLOCK_KINDS: dict[str, type[BaseModel]] = {"bullets": Bullets, "numbered": Numbered, "table": Table, "insert": Insert}
+_BLOCK_TAGS: dict[type[BaseModel], str] = {cls: tag for tag, cls in BLOCK_KINDS.items()}
 
 
 def _block_tag(v: Any) -> str | None:
@@ -73,7 +74,7 @@ def _block_tag(v: Any) -> str | None:
                 return k
         return None
     if isinstance(v, BaseModel):
-        return {Bullets: "bullets", Numbered: "numbered", Table: "table", Insert: "insert"}.get(type(v))
+        return _BLOCK_TAGS.get(type(v))
     return None
 
 

@@ -123,8 +123,8 @@ def check_national(fb: FrameworkBundle, diags: Diagnostics) -> None:
         for g, n in row.items():
             if n < 0:
                 diags.error(doc.loc(("totals", aid, g)), "E503", f"a count cannot be negative ({n})", "use 0 or more")
-    for force_id, row in nat.forces.items():
-        for aid, g in row.items():
+    for force_id, force_row in nat.forces.items():
+        for aid, g in force_row.items():
             if aid not in graded:
                 diags.error(doc.loc(("forces", force_id, aid), key=True), "E501", f"'{aid}' is not a graded area", _suggest(aid, graded))
             if g not in grades:
