@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import re
+import stat
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -117,11 +119,13 @@ def _build(events: Any, doc: Document) -> Any:
         if tag is not None and not (isinstance(ev, yaml.ScalarEvent) and tag == "!"):
             raise _Error(*pos, "E006", f"explicit tag '{tag}' is not allowed", "remove the tag; every value is text and the schema gives it its type")
         if isinstance(ev, yaml.ScalarEvent):
-            value: Any = ev.value
-            if value == "" and ev.style is None:
-                value = None  # `key:` with nothing after it
+            value: str = ev.value
+            # `key:` with nothing after it is the empty text, whichever parser read it (libyaml gives a
+            # plain scalar style '', the pure-Python parser None), so the schema says "must not be empty".
+            if not stack and value == "" and not ev.style:
+                continue  # a document with no content ('---' alone): the file is empty
             if is_key_slot():
-                if value is None:
+                if value == "":
                     raise _Error(*pos, "E007", "empty mapping key", "give the key a name")
                 container, cpath, _ = stack[-1]
                 key = str(value)
@@ -147,8 +151,44 @@ def _build(events: Any, doc: Document) -> Any:
     return root
 
 
+# What YAML refuses (control characters, non-characters) or reads as a line break where editors
+# see none (NEL, LINE SEPARATOR, PARAGRAPH SEPARATOR, which would shift every later line number).
+_BAD_CHAR = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufffe\uffff]")
+_YAML_BREAKS = "\x85\u2028\u2029"
+_SPECIAL_FILES = {stat.S_IFIFO: "a named pipe", stat.S_IFCHR: "a character device", stat.S_IFBLK: "a block device"}
+
+
+_LINE_BREAK = re.compile("\r\n|\r|\n")  # as libyaml counts lines (the other YAML breaks are refused)
+
+
+def _line_col(text: str, index: int) -> tuple[int, int]:
+    """1-based line and column (in characters) of text[index], counted as libyaml counts its marks."""
+    breaks = list(_LINE_BREAK.finditer(text, 0, index))
+    start = breaks[-1].end() if breaks else 0
+    return len(breaks) + 1, index - start + 1
+
+
+def _check_characters(text: str, rel: str) -> None:
+    bad = _BAD_CHAR.search(text)
+    if bad is None:
+        return
+    c = bad.group()
+    what = f"character U+{ord(c):04X} ({unicodedata.name(c, 'a control character')})"
+    if c in _YAML_BREAKS:
+        hint = "YAML reads it as a line break: replace it with a space or a new line"
+    else:
+        hint = "delete it (most editors do not show it)"
+    raise HmicError([Diagnostic(Loc(rel, *_line_col(text, bad.start())), "E003", f"{what} is not allowed", hint=hint)])
+
+
+def _is_tab_at(text: str, mark: Any) -> bool:
+    lines = _LINE_BREAK.split(text)
+    return 0 <= mark.line < len(lines) and lines[mark.line][mark.column : mark.column + 1] == "\t"
+
+
 def parse(text: str, rel: str) -> Document:
     """Parse YAML text into a Document, raising HmicError with one located diagnostic."""
+    _check_characters(text, rel)
     doc = Document(rel=rel, data=None)
     try:
         doc.data = _build(yaml.parse(text, Loader=_Loader), doc)
@@ -158,11 +198,17 @@ def parse(text: str, rel: str) -> Document:
         mark = e.problem_mark or e.context_mark
         line, col = _pos(mark) if mark else (0, 0)
         what = " ".join(str(x) for x in (e.context, e.problem) if x)
-        hint = "YAML indents with spaces, never tabs" if "\t" in text and "tab" in what.lower() or "found character '\\t'" in what else "check the YAML syntax at this point"
+        if "maximum nesting depth" in what:  # libyaml's own limit (1,000 levels), met while scanning ahead
+            where = Loc(rel, line, col)
+            raise HmicError([Diagnostic(where, "E010", f"nesting deeper than {MAX_DEPTH} levels", hint="flatten the structure")]) from None
+        tab = "tab" in what.lower() or (mark is not None and _is_tab_at(text, mark))
+        hint = "YAML indents with spaces, never tabs" if tab else "check the YAML syntax at this point"
         raise HmicError([Diagnostic(Loc(rel, line, col), "E002", f"YAML syntax error: {what}", hint=hint)]) from None
-    except yaml.YAMLError as e:  # reader errors: control characters, bad encodings
-        mark = getattr(e, "position", None)
-        raise HmicError([Diagnostic(Loc(rel, 1, 1), "E002", f"YAML error: {e}", hint="check the file's characters")]) from None
+    except yaml.YAMLError as e:  # reader errors that _check_characters did not foresee
+        position = getattr(e, "position", None)
+        line, col = _line_col(text, position) if isinstance(position, int) else (1, 1)
+        reason = getattr(e, "reason", None) or str(e)
+        raise HmicError([Diagnostic(Loc(rel, line, col), "E003", f"YAML error: {reason}", hint="check the file's characters")]) from None
     return doc
 
 
@@ -172,12 +218,10 @@ def _decode(raw: bytes, rel: str) -> str:
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as e:
-        before = raw[: e.start]
-        line = before.count(b"\n") + 1
-        col = len(before) - (before.rfind(b"\n") + 1) + 1
-        raise HmicError(
-            [Diagnostic(Loc(rel, line, col), "E003", f"byte 0x{raw[e.start]:02x} is not valid UTF-8", hint="save the file as UTF-8")]
-        ) from None
+        before = raw[: e.start].decode("utf-8")  # valid up to the bad byte; columns count characters
+        where = Loc(rel, *_line_col(before, len(before)))
+        message = f"byte 0x{raw[e.start]:02x} is not valid UTF-8"
+        raise HmicError([Diagnostic(where, "E003", message, hint="save the file as UTF-8")]) from None
 
 
 def load(path: Path, root: Path) -> Document:
@@ -186,26 +230,36 @@ def load(path: Path, root: Path) -> Document:
     try:
         if path.is_dir():
             raise HmicError([Diagnostic(Loc(rel), "E001", "is a directory, expected a YAML file", hint="remove the directory or rename it")])
-        size = path.stat().st_size
+        st = path.stat()
+        special = _SPECIAL_FILES.get(stat.S_IFMT(st.st_mode))
+        if special:  # reading would wait for a writer (a pipe) or never end (/dev/zero)
+            raise HmicError([Diagnostic(Loc(rel), "E001", f"is {special}, expected a YAML file", hint="replace it with a regular file")])
+        size = st.st_size
+        if size <= MAX_BYTES:
+            with path.open("rb") as fh:
+                raw = fh.read(MAX_BYTES + 1)  # bounded, in case the file grows after stat
+            size = max(size, len(raw))
         if size > MAX_BYTES:
             raise HmicError(
                 [Diagnostic(Loc(rel), "E011", f"file is {size:,} bytes, over the {MAX_BYTES:,}-byte limit", hint="split the content across files")]
             )
-        raw = path.read_bytes()
     except OSError as e:
         raise HmicError([Diagnostic(Loc(rel), "E001", f"cannot read file: {e.strerror or e}", hint="check the path and its permissions")]) from None
     if b"\x00" in raw:
-        before = raw[: raw.index(b"\x00")]
-        line = before.count(b"\n") + 1
-        col = len(before) - (before.rfind(b"\n") + 1) + 1
-        raise HmicError([Diagnostic(Loc(rel, line, col), "E003", "NUL byte in file", hint="save the file as UTF-8 text")])
+        before = raw[: raw.index(b"\x00")].decode("utf-8", "replace")
+        where = Loc(rel, *_line_col(before, len(before)))
+        raise HmicError([Diagnostic(where, "E003", "NUL byte in file", hint="save the file as UTF-8 text")])
     doc = parse(_decode(raw, rel), rel)
     doc.sha256 = hashlib.sha256(raw).hexdigest()
     return doc
 
 
 def relpath(path: Path, root: Path) -> str:
-    try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
-    except (ValueError, OSError, RuntimeError):  # RuntimeError: a symlink loop on Python 3.11
-        return path.as_posix()
+    """The path shown in diagnostics: relative to the root, through symlinks when they resolve inside it."""
+    for candidate in (path, path.parent):  # a symlink loop or a link out of the root: name the link itself
+        try:
+            resolved = candidate.resolve() if candidate is path else candidate.resolve() / path.name
+            return resolved.relative_to(root.resolve()).as_posix()
+        except (ValueError, OSError, RuntimeError):  # RuntimeError: a symlink loop on Python 3.11
+            continue
+    return path.as_posix()

@@ -157,7 +157,13 @@ def diagnostics_for(err: ValidationError, doc: Document, root: type[BaseModel]) 
             hint = "use lower-case letters, digits and hyphens, e.g. 'np-pcso-recruitment'"
             code = "E107"
         elif typ in ("too_short", "string_too_short"):
-            msg = "must not be empty"
+            least = e.get("ctx", {}).get("min_length", 1)
+            msg = "must not be empty" if least <= 1 else f"needs at least {least} entries, found {e['ctx'].get('actual_length', 0)}"
+            code = "E108"
+        elif typ in ("too_long", "string_too_long"):
+            most = e.get("ctx", {}).get("max_length")
+            msg = f"{_kind(value)} is too long" + (f" (at most {most} characters)" if typ == "string_too_long" and most else "")
+            hint = "shorten it"
             code = "E108"
         elif typ == "block_kind":
             msg = f"{_kind(value)} is not a block"
