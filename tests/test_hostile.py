@@ -824,7 +824,6 @@ def test_template_syntax_error_names_the_file_and_line(tmp_path: Path) -> None:
     )
 
 
-@pytest.mark.xfail(strict=True, reason="render.render catches only TemplateError: the sandbox's OverflowError escapes as a traceback")
 def test_template_range_bomb_is_a_diagnostic(tmp_path: Path) -> None:
     mine = tmp_path / "mine"
     mine.mkdir()
@@ -836,9 +835,6 @@ def test_template_range_bomb_is_a_diagnostic(tmp_path: Path) -> None:
     assert "report.md.j2:1:1: error[E601]" in result.output
 
 
-@pytest.mark.xfail(
-    strict=True, reason="render.render catches only TemplateError: a recursive macro's RecursionError escapes as a traceback"
-)
 def test_template_endless_recursion_is_a_diagnostic(tmp_path: Path) -> None:
     mine = tmp_path / "mine"
     mine.mkdir()
@@ -980,11 +976,6 @@ def test_sigint_while_writing_leaves_the_previous_output(tmp_path: Path) -> None
     assert [p.name for p in out.iterdir()] == ["norfolk-2007"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="write.write_atomic: Ctrl-C after the old output is moved aside and before the new one is "
-    "moved in deletes both (the outer finally removes `old`)",
-)
 def test_sigint_between_the_two_renames_leaves_the_previous_output(tmp_path: Path) -> None:
     code, output, out, before = _interrupt_build(tmp_path, BETWEEN_RENAMES)
     assert code != 0

@@ -144,6 +144,8 @@ def load_force(folder: Path, root: Path, frameworks: dict[str, FrameworkBundle],
     if force is None:
         return None
     fb = frameworks.get(force.framework)
+    if fb is None and (root / "criteria" / force.framework / "framework.yaml").exists():
+        return None  # the framework is there but has errors, already reported: nothing more to say here
     if fb is None:
         where = docs["force"].loc(("framework",))
         have = ", ".join(sorted(frameworks)) or "none"

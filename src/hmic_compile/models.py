@@ -6,8 +6,20 @@ import re
 from enum import Enum
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, StringConstraints, Tag, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, StringConstraints, Tag, model_validator
 
+def _flag(v: Any) -> Any:
+    """Only true or false: YAML 1.1's yes/no/on/off/y/n would be surprises in a file a person edits."""
+    if isinstance(v, bool):
+        return v
+    if isinstance(v, str) and v in ("true", "True", "TRUE"):
+        return True
+    if isinstance(v, str) and v in ("false", "False", "FALSE"):
+        return False
+    raise ValueError(f"expected true or false, found '{v}'")
+
+
+Flag = Annotated[bool, BeforeValidator(_flag)]
 Id = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=80)]
 Text = Annotated[str, StringConstraints(min_length=1)]
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -108,7 +120,7 @@ class AreaDef(Model):
     id: Id
     name: Text = Field(description="The area's name in summary tables, e.g. 'Child abuse'.")
     title: Text = Field(description="The area's section heading, e.g. 'Protecting Vulnerable People – Child Abuse'.")
-    graded: bool = True
+    graded: Flag = True
     labels: dict[str, Text] = {}
 
 
@@ -137,13 +149,13 @@ class ShareMet(Model):
 class NotMetAtLeast(Model):
     level: Text
     count: int = Field(ge=1)
-    significant_only: bool = True
+    significant_only: Flag = True
 
 
 class Conditions(Model):
     """Every condition given must hold for the rule to apply."""
 
-    dominant_not_met: bool | None = None
+    dominant_not_met: Flag | None = None
     not_met_at_least: NotMetAtLeast | None = None
     all_met: list[Text] = []
     all_significant_met: list[Text] = []
@@ -187,8 +199,8 @@ class Criterion(Model):
     id: Id
     level: Text
     text: Text
-    significant: bool = False
-    dominant: bool = False
+    significant: Flag = False
+    dominant: Flag = False
 
 
 class AreaCriteria(Model):

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-from jinja2.sandbox import SandboxedEnvironment
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from . import models as m
 from .diagnostics import Diagnostic, HmicError, Loc
@@ -423,7 +423,7 @@ def make_environment(user_templates: Path | None, root: Path, cache_dir: Path | 
         except OSError:
             cache = None
     # Sandboxed: a template from --templates cannot reach Python internals.
-    env = SandboxedEnvironment(
+    env = ImmutableSandboxedEnvironment(
         loader=loader,
         bytecode_cache=cache,
         undefined=jinja2.StrictUndefined,
@@ -436,6 +436,18 @@ def make_environment(user_templates: Path | None, root: Path, cache_dir: Path | 
     env.filters["cell"] = md_cell
     env.filters["css_string"] = css_string
     return env
+
+
+def _template_frame(e: BaseException, name: str) -> tuple[str, int]:
+    """The innermost template file and line in an exception's traceback."""
+    filename, line = name, 0
+    tb = e.__traceback__
+    while tb is not None:
+        co = tb.tb_frame.f_code
+        if co.co_filename.endswith(".j2"):
+            filename, line = co.co_filename, tb.tb_lineno
+        tb = tb.tb_next
+    return filename, line
 
 
 def _template_error(e: jinja2.TemplateError, env: jinja2.Environment, name: str) -> Diagnostic:
@@ -503,3 +515,9 @@ def render(report: Report, env: jinja2.Environment, fmt: str, draft: Draft | Non
         raise HmicError([_template_error(e, env, name)]) from None
     except ProseError as e:
         raise HmicError([Diagnostic(Loc(report.key), "E602", str(e), hint="flatten the nested lists")]) from None
+    except (OverflowError, RecursionError, MemoryError) as e:
+        # A template that asks for too much (range(10**9), a macro calling itself): a diagnostic, not a crash.
+        filename, line = _template_frame(e, name)
+        what = {RecursionError: "recursion too deep", OverflowError: "a number too large", MemoryError: "out of memory"}[type(e)]
+        raise HmicError([Diagnostic(Loc(filename, line, 1 if line else 0), "E601", f"template error: {what} ({e})",
+                                    hint="fix the template: a macro calling itself, or a loop or string far too large")]) from None

@@ -200,7 +200,9 @@ def check_force(fo: ForceBundle, fb: FrameworkBundle, diags: Diagnostics) -> Non
 def _check_judgements(fo: ForceBundle, fb: FrameworkBundle, ad: m.AreaDef, ev: m.AreaEvidence, doc: Document,
                       ids: dict[str, tuple[str, str, m.Item | m.Recommendation]], diags: Diagnostics) -> None:
     fw = fb.framework
-    criteria = fb.areas[ad.id].criteria if ad.id in fb.areas else []
+    if ad.id not in fb.areas:
+        return  # the area's criteria file has errors (already reported): judging against it would only cascade
+    criteria = fb.areas[ad.id].criteria
     crit_ids = [c.id for c in criteria]
     judged: dict[str, int] = {}
     twice = False
@@ -342,7 +344,7 @@ def framework_hits(fb: FrameworkBundle) -> list[Hit]:
     return _hits((d, printed.get(role, ("national_context",))) for role, d in fb.docs.items() if role != "national")
 
 
-def check_glossary(fo: ForceBundle, shared: list[Hit], diags: Diagnostics) -> None:
+def check_glossary(fo: ForceBundle, shared: list[Hit], diags: Diagnostics, shared_incomplete: bool = False) -> None:
     """Every abbreviation in the report's text has a glossary entry; every entry is used."""
     gdoc = fo.docs["glossary"]
     terms = [t.term for t in fo.glossary.terms]
@@ -363,6 +365,8 @@ def check_glossary(fo: ForceBundle, shared: list[Hit], diags: Diagnostics) -> No
             reported.add(word)
             diags.error(doc.loc(path), "E603", f"abbreviation '{word}' is not in the glossary",
                         f"add it to {gdoc.rel} under 'terms' (or under 'unexpanded' if the glossary deliberately leaves it out)")
+    if shared_incomplete:
+        return  # some printed text failed to load: "never used" could be wrong, so say nothing
     for i, t in enumerate(terms):
         if t not in used:
             diags.warning(gdoc.loc(("terms", i, "term")), "W604", f"glossary term '{t}' is never used in the report", "remove the entry, or check its spelling")
@@ -375,7 +379,8 @@ def check_force_fully(fo: ForceBundle, fb: FrameworkBundle, diags: Diagnostics, 
     """Every check that concerns one force (its framework already checked)."""
     check_force(fo, fb, diags)
     check_force_national(fo, fb, diags)
-    check_glossary(fo, framework_hits(fb) if shared is None else shared, diags)
+    incomplete = len(fb.areas) != len(fb.framework.areas)
+    check_glossary(fo, framework_hits(fb) if shared is None else shared, diags, incomplete)
 
 
 def check_project(project: Project, diags: Diagnostics) -> None:

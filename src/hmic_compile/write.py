@@ -54,20 +54,17 @@ def write_atomic(target: Path, files: dict[str, bytes], shown: str) -> None:
         if target.exists():
             old = parent / f".{target.name}.{os.getpid()}.old"
             os.rename(target, old)
-            try:
-                os.rename(tmp, target)
-            except BaseException:
-                os.rename(old, target)
-                old = None
-                raise
-        else:
-            os.rename(tmp, target)
-        tmp = None
+        os.rename(tmp, target)
     except OSError as e:
         raise HmicError([Diagnostic(Loc(shown), "E701", f"cannot write the report: {e.strerror or e}",
                                     hint="check that the output folder is writable and the disk has space; the previous output is unchanged")]) from None
     finally:
-        if tmp is not None:
+        # Whatever stopped us (an error, Ctrl-C between any two steps): if the new folder is not in
+        # place, the previous output goes back; temporary folders never remain.
+        if old is not None and old.exists():
+            if target.exists():
+                shutil.rmtree(old, ignore_errors=True)
+            else:
+                os.rename(old, target)
+        if tmp is not None and tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
