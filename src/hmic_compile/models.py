@@ -22,6 +22,8 @@ def _flag(v: Any) -> Any:
 Flag = Annotated[bool, BeforeValidator(_flag)]
 Id = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=80)]
 Text = Annotated[str, StringConstraints(min_length=1)]
+LINE_PATTERN = r"^[^\n\r]*$"
+Line = Annotated[str, StringConstraints(min_length=1, pattern=LINE_PATTERN)]  # titles and names: one line
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 
@@ -103,7 +105,7 @@ Block = Annotated[
 
 
 class Section(Model):
-    title: Text
+    title: Line
     body: list[Block] = []
     sections: list[Section] = []
 
@@ -112,20 +114,20 @@ class Section(Model):
 
 
 class Grade(Model):
-    name: Text
+    name: Line
     definition: list[Block] = []
 
 
 class AreaDef(Model):
     id: Id
-    name: Text = Field(description="The area's name in summary tables, e.g. 'Child abuse'.")
-    title: Text = Field(description="The area's section heading, e.g. 'Protecting Vulnerable People – Child Abuse'.")
+    name: Line = Field(description="The area's name in summary tables, e.g. 'Child abuse'.")
+    title: Line = Field(description="The area's section heading, e.g. 'Protecting Vulnerable People – Child Abuse'.")
     graded: Flag = True
     labels: dict[str, Text] = {}
 
 
 class Group(Model):
-    title: Text
+    title: Line
     areas: list[Id] = Field(min_length=1)
 
 
@@ -190,7 +192,7 @@ class Framework(Model):
 
 
 class Introduction(Model):
-    title: Text
+    title: Line
     body: list[Block] = []
     sections: list[Section] = []
 
@@ -226,12 +228,12 @@ class PreviousGrade(Model):
 
 
 class Force(Model):
-    name: Text
+    name: Line
     year: int
     framework: Text = Field(description="The framework folder under criteria/, e.g. '2007'.")
-    publisher: Text
-    title: Text
-    month: Text
+    publisher: Line
+    title: Line
+    month: Line
     isbn: Text | None = None
     copyright: Text | None = None
     first_published: Text | None = None
@@ -240,8 +242,8 @@ class Force(Model):
 
 
 class CaseStudy(Model):
-    inspection_area: Text
-    title: Text
+    inspection_area: Line
+    title: Line
     problem: list[Block] = Field(min_length=1)
     solution: list[Block] = Field(min_length=1)
     outcomes: list[Text] = Field(min_length=1)
@@ -289,7 +291,7 @@ class AreaEvidence(Model):
 
 
 class GlossaryEntry(Model):
-    term: Text
+    term: Line
     meaning: Text
 
 

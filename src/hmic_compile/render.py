@@ -434,6 +434,7 @@ def make_environment(user_templates: Path | None, root: Path, cache_dir: Path | 
     )
     env.filters["md"] = md_escape
     env.filters["cell"] = md_cell
+    env.filters["mdlink"] = lambda text: md_escape(text).replace("[", "\\[").replace("]", "\\]")
     env.filters["css_string"] = css_string
     return env
 

@@ -55,7 +55,7 @@ class _YamlTextSchema(GenerateJsonSchema):
 
     def str_schema(self, schema: core_schema.StringSchema) -> JsonSchemaValue:
         out = super().str_schema(schema)
-        if "pattern" not in out:
+        if out.get("pattern") in (None, m.LINE_PATTERN):  # a number is one line too
             out["type"] = ["string", "number"]
         return out
 

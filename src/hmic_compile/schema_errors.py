@@ -152,6 +152,10 @@ def diagnostics_for(err: ValidationError, doc: Document, root: type[BaseModel]) 
             msg = f"{_kind(value)} is not allowed here"
             hint = f"expected {expected}"
             code = "E106"
+        elif typ == "string_pattern_mismatch" and "\\n" in str(e.get("ctx", {}).get("pattern", "")):
+            msg = "a title or name must be a single line"
+            hint = "use a plain or quoted scalar on one line, not a block scalar with line breaks"
+            code = "E110"
         elif typ == "string_pattern_mismatch":
             msg = f"{_kind(value)} is not a valid id"
             hint = "use lower-case letters, digits and hyphens, e.g. 'np-pcso-recruitment'"
