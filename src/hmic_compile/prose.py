@@ -25,34 +25,63 @@ def _validate_link(url: str) -> bool:
     return u.startswith("#") or u.startswith(SAFE_SCHEMES)
 
 
+_WORD = re.compile(r"(?<![\w-])([A-Z][A-Za-z]*)(?![\w-])")
+_PLAIN_TERM = re.compile(r"^[A-Z][A-Za-z]*$")
+
+
+class Abbreviations:
+    """Finds glossary terms (and their plurals) in text: each match as (start, end, term)."""
+
+    def __init__(self, titles: dict[str, str]):
+        self.titles = titles
+        self.simple = all(_PLAIN_TERM.match(t) for t in titles)
+        terms = sorted(titles, key=len, reverse=True)
+        self.rx = None if self.simple or not terms else re.compile(
+            r"(?<![\w-])(" + "|".join(re.escape(t) for t in terms) + r")s?(?![\w-])")
+
+    def find(self, text: str) -> list[tuple[int, int, str]]:
+        if not self.titles:
+            return []
+        if self.rx is not None:
+            return [(m.start(), m.end(), m.group(1)) for m in self.rx.finditer(text)]
+        out = []
+        for m in _WORD.finditer(text):  # whole capitalised words, looked up: cheaper than a 60-way regex
+            w = m.group(1)
+            if w in self.titles:
+                out.append((m.start(), m.end(), w))
+            elif w.endswith("s") and w[:-1] in self.titles:
+                out.append((m.start(), m.end(), w[:-1]))
+        return out
+
+
 def _abbr_rule(state: Any) -> None:
     """Wrap glossary terms in text tokens with <abbr title>, never inside code, links' targets or attributes."""
-    pattern: re.Pattern[str] | None = state.env.get("abbr_re")
-    if pattern is None:
+    abbr: Abbreviations | None = state.env.get("abbr")
+    if abbr is None:
         return
-    titles: dict[str, str] = state.env["abbr_titles"]
     for block in state.tokens:
         if block.type != "inline" or not block.children:
             continue
         out: list[Token] = []
         for tok in block.children:
-            if tok.type != "text" or not pattern.search(tok.content):
+            hits = abbr.find(tok.content) if tok.type == "text" else []
+            if not hits:
                 out.append(tok)
                 continue
             pos = 0
-            for mt in pattern.finditer(tok.content):
-                if mt.start() > pos:
+            for start, end, term in hits:
+                if start > pos:
                     t = Token("text", "", 0)
-                    t.content = tok.content[pos : mt.start()]
+                    t.content = tok.content[pos:start]
                     out.append(t)
                 op = Token("abbr_open", "abbr", 1)
-                op.attrSet("title", titles[mt.group(1)])
+                op.attrSet("title", abbr.titles[term])
                 out.append(op)
                 t = Token("text", "", 0)
-                t.content = mt.group(0)
+                t.content = tok.content[start:end]
                 out.append(t)
                 out.append(Token("abbr_close", "abbr", -1))
-                pos = mt.end()
+                pos = end
             if pos < len(tok.content):
                 t = Token("text", "", 0)
                 t.content = tok.content[pos:]
@@ -83,17 +112,26 @@ class Renderer:
     md: MarkdownIt = field(default_factory=make_markdown)
 
     @cached_property
-    def env(self) -> dict[str, Any]:
-        if not self.abbreviations:
-            return {}
-        terms = sorted(self.abbreviations, key=len, reverse=True)
-        rx = re.compile(r"(?<![\w-])(" + "|".join(re.escape(t) for t in terms) + r")s?(?![\w-])")
-        return {"abbr_re": rx, "abbr_titles": self.abbreviations}
+    def abbr(self) -> Abbreviations:
+        return Abbreviations(self.abbreviations)
 
     def html_block(self, text: str) -> Markup:
-        tokens = self.md.parse(text, dict(self.env))
+        if not _SPECIAL.search(text):
+            return self._plain_paragraph(text)
+        env = {"abbr": self.abbr}
+        tokens = self.md.parse(text, env)
         _check_nesting(tokens, text)
-        return Markup(self.md.renderer.render(tokens, self.md.options, dict(self.env)).strip())
+        return Markup(self.md.renderer.render(tokens, self.md.options, env).strip())
+
+    def _plain_paragraph(self, text: str) -> Markup:
+        """What markdown-it makes of text with no Markdown in it, without parsing (most prose is plain)."""
+        parts, pos = ["<p>"], 0
+        for start, end, term in self.abbr.find(text):
+            parts += [_escape_text(text[pos:start]), f'<abbr title="{_escape_text(self.abbr.titles[term])}">',
+                      _escape_text(text[start:end]), "</abbr>"]
+            pos = end
+        parts += [_escape_text(text[pos:]), "</p>"]
+        return Markup("".join(parts))
 
     def html_inline(self, text: str) -> Markup:
         """HTML for a single line of prose: a lone paragraph loses its <p> wrapper."""
@@ -101,6 +139,16 @@ class Renderer:
         if html.startswith("<p>") and html.endswith("</p>") and html.count("<p>") == 1:
             return Markup(html[3:-4])
         return html
+
+
+# Anything markdown-it could treat specially (inline syntax, entities, escapes, line structure);
+# text without any of it takes the plain path, which gives the same HTML.
+_SPECIAL = re.compile(r"[\\*_`\[\]!<>&\n\r\t~|]|^\s|\s$|  ")
+
+
+def _escape_text(text: str) -> str:
+    # markdown-it's escapeHtml: & < > " only
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
 
 
 def _check_nesting(tokens: Sequence[Token], text: str) -> None:

@@ -1,0 +1,57 @@
+"""Prose rendering: the plain-text fast path gives exactly what markdown-it gives."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from hmic_compile.load import load_project
+from hmic_compile.prose import Abbreviations, Renderer, _SPECIAL
+
+from .conftest import REPO
+
+PROJECTS = [(REPO, "norfolk-2007"), (REPO / "tests" / "fixtures" / "mini", "testshire-2024")]
+
+
+def _strings(data: object) -> list[str]:
+    if isinstance(data, str):
+        return [data.strip()] if data.strip() else []
+    if isinstance(data, dict):
+        return [s for v in data.values() for s in _strings(v)]
+    if isinstance(data, list):
+        return [s for v in data for s in _strings(v)]
+    return []
+
+
+def _markdown_it(r: Renderer, text: str) -> str:
+    env = {"abbr": r.abbr}
+    return r.md.renderer.render(r.md.parse(text, env), r.md.options, env).strip()
+
+
+@pytest.mark.parametrize(("root", "key"), PROJECTS)
+def test_fast_path_equals_markdown_it_on_every_real_string(root: Path, key: str) -> None:
+    project, _ = load_project(root, [key])
+    fo = project.forces[key]
+    r = Renderer({t.term: t.meaning for t in fo.glossary.terms})
+    strings = [s for d in project.documents() for s in _strings(d.data)]
+    plain = [s for s in strings if not _SPECIAL.search(s)]
+    assert len(plain) > 0.9 * len(strings)  # the fast path is the common path
+    for s in strings:
+        assert str(r.html_block(s)) == _markdown_it(r, s), s
+
+
+@pytest.mark.parametrize("text", [
+    'He said "stop" & left', "Use <b>", "a **bold** move", "x_y_z", "tab\there", "two  spaces", "trailing ",
+    "CPUs and CPU's and PCSOs", "ACPO-led", "pre-ACPO", "MoPI and ViSOR", "S", "SNTS",
+])
+def test_fast_path_equals_markdown_it_on_edge_cases(text: str) -> None:
+    r = Renderer({"CPU": "Child protection unit", "ACPO": 'Association of "Chief" Police Officers', "PCSO": "p",
+                  "MoPI": "m", "ViSOR": "v", "SNT": "s"})
+    assert str(r.html_block(text)) == _markdown_it(r, text)
+
+
+def test_terms_that_are_not_plain_words_use_the_full_pattern() -> None:
+    a = Abbreviations({"A1": "first", "B-2": "second", "CPU": "c"})
+    assert a.rx is not None
+    assert [t for _, _, t in a.find("A1 and B-2 and CPUs")] == ["A1", "B-2", "CPU"]
