@@ -29,7 +29,9 @@ class Golden:
             pytest.fail(f"golden file {path.relative_to(REPO)} is missing; run pytest --update-golden and review it")
         expected = path.read_text(encoding="utf-8")
         if expected != actual:
-            diff = "".join(difflib.unified_diff(expected.splitlines(True), actual.splitlines(True), str(path.relative_to(REPO)), "actual", n=2))
+            diff = "".join(
+                difflib.unified_diff(expected.splitlines(True), actual.splitlines(True), str(path.relative_to(REPO)), "actual", n=2)
+            )
             pytest.fail(f"output differs from {path.relative_to(REPO)} (pytest --update-golden rewrites it):\n{diff[:20000]}")
 
 

@@ -18,8 +18,17 @@ from .conftest import REPO
 from .test_coverage import html_text
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--hide-scrollbars"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--hide-scrollbars",
+]
 
 pytestmark = pytest.mark.chromium
 
@@ -42,8 +51,9 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _run(chromium: str, tmp: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([chromium, *FLAGS, f"--user-data-dir={tmp / 'profile'}", *args],
-                          capture_output=True, text=True, timeout=120, check=False)
+    return subprocess.run(
+        [chromium, *FLAGS, f"--user-data-dir={tmp / 'profile'}", *args], capture_output=True, text=True, timeout=120, check=False
+    )
 
 
 def test_rendered_text_holds_every_area_and_grade(chromium: str, report: Path, tmp_path: Path) -> None:

@@ -60,8 +60,14 @@ def test_unknown_format_is_a_usage_error(tmp_path: Path) -> None:
 def _subprocess_build(out: Path, cwd: Path, env_extra: dict[str, str]) -> None:
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONHASHSEED", "TZ", "LC_ALL", "LANG")}
     env.update(env_extra)
-    subprocess.run([sys.executable, "-m", "hmic_compile", "build", "norfolk-2007", "--root", str(REPO), "--out", str(out)],
-                   cwd=cwd, env=env, check=True, capture_output=True, timeout=120)
+    subprocess.run(
+        [sys.executable, "-m", "hmic_compile", "build", "norfolk-2007", "--root", str(REPO), "--out", str(out)],
+        cwd=cwd,
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
 
 
 def test_byte_identical_whatever_the_environment(tmp_path: Path) -> None:
@@ -105,7 +111,8 @@ def test_user_template_overrides_one_block(tmp_path: Path) -> None:
     mine.mkdir()
     (mine / "report.html.j2").write_text(
         '{% extends "default/report.html.j2" %}{% block style %}{{ super() }} .house-style { color: red; }{% endblock %}\n',
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     code, output = _build(tmp_path / "out", "--templates", str(mine), "--format", "html")
     assert code == 0, output
     html = (tmp_path / "out" / "norfolk-2007" / "report.html").read_text(encoding="utf-8")

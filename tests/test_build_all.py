@@ -88,8 +88,14 @@ def test_progress_bar_on_a_terminal(national: Path, tmp_path: Path) -> None:
     import sys
 
     leader, follower = pty.openpty()
-    proc = subprocess.run([sys.executable, "-m", "hmic_compile", "build", "--root", str(national), "--out", str(tmp_path / "out"), "--jobs", "2"],
-                          stdout=subprocess.PIPE, stderr=follower, timeout=120, check=False, env={**os.environ, "COLUMNS": "100"})
+    proc = subprocess.run(
+        [sys.executable, "-m", "hmic_compile", "build", "--root", str(national), "--out", str(tmp_path / "out"), "--jobs", "2"],
+        stdout=subprocess.PIPE,
+        stderr=follower,
+        timeout=120,
+        check=False,
+        env={**os.environ, "COLUMNS": "100"},
+    )
     os.close(follower)
     chunks = []
     while True:

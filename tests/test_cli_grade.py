@@ -68,11 +68,15 @@ def test_professional_judgement_is_shown(tmp_path: Path) -> None:
     area = root / "evidence" / "testshire-2024" / "public-contact.yaml"
     text = area.read_text(encoding="utf-8")
     assert "grade: Good\n" in text
-    area.write_text(text.replace("grade: Good\n", "grade: Outstanding\ngrade_rationale: The force is a national leader in call handling.\n"),
-                    encoding="utf-8")
+    area.write_text(
+        text.replace("grade: Good\n", "grade: Outstanding\ngrade_rationale: The force is a national leader in call handling.\n"),
+        encoding="utf-8",
+    )
     national = root / "criteria" / "2024" / "national-results.yaml"
-    national.write_text(national.read_text(encoding="utf-8").replace("testshire: {public-contact: Good", "testshire: {public-contact: Outstanding"),
-                        encoding="utf-8")
+    national.write_text(
+        national.read_text(encoding="utf-8").replace("testshire: {public-contact: Good", "testshire: {public-contact: Outstanding"),
+        encoding="utf-8",
+    )
     r = runner.invoke(app, ["grade", "testshire-2024", "--root", str(root)])
     assert r.exit_code == 0, r.output
     row = next(ln for ln in r.stdout.splitlines() if ln.startswith("Responding") or ln.startswith("Public contact"))

@@ -31,8 +31,10 @@ LAYOUT = [
     (re.compile(r"^GRADE\s+\w+$"), "the area's grade line: checked against the force summary by test_grades_match"),
     (re.compile(r"^-+\s*-+$"), "table rule under the grade line"),
     (re.compile(r"^\S$"), "glossary index letter: generated from the glossary's terms"),
-    (re.compile(r"^(Geographical description of force area Demographic profile|National summary of judgements Force summary)"),
-     "contents line run together by the extraction: contents are generated"),
+    (
+        re.compile(r"^(Geographical description of force area Demographic profile|National summary of judgements Force summary)"),
+        "contents line run together by the extraction: contents are generated",
+    ),
 ]
 
 
@@ -77,8 +79,36 @@ def normalise(text: str) -> str:
 
 
 class _Text(HTMLParser):
-    BLOCK = {"p", "li", "td", "th", "dt", "dd", "h1", "h2", "h3", "h4", "h5", "h6", "div", "section", "tr", "br",
-             "caption", "figcaption", "title", "header", "footer", "nav", "aside", "ol", "ul", "dl", "table", "text"}
+    BLOCK = {
+        "p",
+        "li",
+        "td",
+        "th",
+        "dt",
+        "dd",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "div",
+        "section",
+        "tr",
+        "br",
+        "caption",
+        "figcaption",
+        "title",
+        "header",
+        "footer",
+        "nav",
+        "aside",
+        "ol",
+        "ul",
+        "dl",
+        "table",
+        "text",
+    }
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -135,8 +165,10 @@ def _coverage(source: str, report_text: str, label: str) -> None:
         if normalise(u) not in haystack:
             missing.append(u)
     found = len(prose) - len(missing)
-    print(f"\n{label}: {found}/{len(prose)} source paragraphs and bullets present ({100 * found / len(prose):.1f}%), "
-          f"{len(layout)} layout lines checked separately, {len(CORRECTIONS)} deliberate correction(s)")
+    print(
+        f"\n{label}: {found}/{len(prose)} source paragraphs and bullets present ({100 * found / len(prose):.1f}%), "
+        f"{len(layout)} layout lines checked separately, {len(CORRECTIONS)} deliberate correction(s)"
+    )
     assert not missing, f"{len(missing)} source units missing from the {label}:\n" + "\n".join(f"  - {m[:160]}" for m in missing[:40])
 
 
@@ -144,7 +176,10 @@ def test_units_split_as_expected(source: str) -> None:
     units = _units(source)
     assert "Norfolk Constabulary – HMIC Inspection Report October 2007" not in units
     # A bullet split by a page break is one unit again.
-    assert any(u.startswith("There is evidence of effective partnership work taking place around community safety. Since March 2006") for u in units)
+    assert any(
+        u.startswith("There is evidence of effective partnership work taking place around community safety. Since March 2006")
+        for u in units
+    )
     # Hard-wrapped bullet lines are joined.
     assert any(u.startswith("Communication, both internal and external, forms one of the seven new workstreams reporting") for u in units)
     assert len(units) > 500

@@ -40,22 +40,31 @@ def _edit(root: Path, name: str, *pairs: tuple[str, str]) -> None:
 EDITS = (
     ("grade: Good", "grade: Outstanding\ngrade_rationale: A national leader in call handling."),
     ("Emergency calls are answered in six seconds on average.", "Emergency calls are answered in five seconds on average."),
-    ("  - criterion: pc-o1\n    judgement: partly met\n    evidence: [pc-complaints-review]",
-     "  - criterion: pc-o1\n    judgement: met\n    evidence: [pc-complaints-review, pc-answer-times]"),
-    ("work_in_progress:\n  - id: pc-complaints-review\n    text: A review of call-handling complaints has begun.\n",
-     "work_in_progress:\n  - A pilot of video calls has started.\n"),
+    (
+        "  - criterion: pc-o1\n    judgement: partly met\n    evidence: [pc-complaints-review]",
+        "  - criterion: pc-o1\n    judgement: met\n    evidence: [pc-complaints-review, pc-answer-times]",
+    ),
+    (
+        "work_in_progress:\n  - id: pc-complaints-review\n    text: A review of call-handling complaints has begun.\n",
+        "work_in_progress:\n  - A pilot of video calls has started.\n",
+    ),
     ("strengths:\n", "strengths:\n  - id: pc-complaints-review\n    text: A review of call-handling complaints has begun.\n"),
     ("  - id: pc-attendance-times\n    text: Callers are given an attendance time and told if it changes.\n", ""),
-    ("  - criterion: pc-g2\n    judgement: met\n    evidence: [pc-attendance-times]",
-     "  - criterion: pc-g2\n    judgement: met\n    evidence: [pc-answer-times]"),
+    (
+        "  - criterion: pc-g2\n    judgement: met\n    evidence: [pc-attendance-times]",
+        "  - criterion: pc-g2\n    judgement: met\n    evidence: [pc-answer-times]",
+    ),
 )
 
 
 def _sides(tmp_path: Path) -> tuple[Path, Path]:
     old, new = _copy(tmp_path / "old"), _copy(tmp_path / "new")
     _edit(new, "public-contact.yaml", *EDITS)
-    _edit(new, "vulnerable-people.yaml", ("Referrals to the MASH often take three days or more.",
-                                          "Referrals to the MASH often take two days or more."))
+    _edit(
+        new,
+        "vulnerable-people.yaml",
+        ("Referrals to the MASH often take three days or more.", "Referrals to the MASH often take two days or more."),
+    )
     return old, new
 
 
@@ -76,8 +85,12 @@ def test_a_change_in_meaning_is_found(tmp_path: Path) -> None:
         ("pc-o1", "partly met", "met", ("pc-answer-times",), ()),
     ]
     changes = {(c.change, (c.old or c.new).id if (c.old or c.new) else None) for c in pc.items}  # type: ignore[union-attr]
-    assert changes == {("reworded", "pc-answer-times"), ("removed", "pc-attendance-times"), ("moved", "pc-complaints-review"),
-                       ("added", None)}
+    assert changes == {
+        ("reworded", "pc-answer-times"),
+        ("removed", "pc-attendance-times"),
+        ("moved", "pc-complaints-review"),
+        ("added", None),
+    }
     vp = next(a for a in result.areas if a.id == "vulnerable-people")
     assert vp.awarded == ("Requires improvement", "Requires improvement") and not vp.judgements
     assert [c.change for c in vp.items] == ["reworded"]
@@ -101,17 +114,27 @@ def _e(kind: str, id: str | None, text: str) -> d.Entry:
     return d.Entry(kind, id, text)
 
 
-@pytest.mark.parametrize(("old", "new", "expected"), [
-    ([_e("strengths", "a", "Calls are answered fast.")], [_e("strengths", "a", "Calls are answered quickly.")], ["reworded"]),
-    ([_e("strengths", None, "Calls are answered within six seconds on average.")],
-     [_e("strengths", None, "Calls are answered within five seconds on average.")], ["reworded"]),
-    ([_e("strengths", None, "Calls are answered fast.")], [_e("strengths", None, "The estate is old and costly.")], ["removed", "added"]),
-    ([_e("work_in_progress", "a", "A review has begun.")], [_e("strengths", "a", "A review has begun.")], ["moved"]),
-    ([_e("strengths", "a", "Same words.")], [_e("strengths", "b", "Same words.")], ["renamed"]),
-    ([_e("strengths", None, "Same words.")], [_e("strengths", "b", "Same words.")], []),  # an id given to cite it is no change
-    ([_e("strengths", "a", "One."), _e("strengths", "b", "Two.")], [_e("strengths", "b", "Two."), _e("strengths", "a", "One.")], []),
-    ([_e("recommendations", "r", "The force should act.")], [], ["removed"]),
-])
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        ([_e("strengths", "a", "Calls are answered fast.")], [_e("strengths", "a", "Calls are answered quickly.")], ["reworded"]),
+        (
+            [_e("strengths", None, "Calls are answered within six seconds on average.")],
+            [_e("strengths", None, "Calls are answered within five seconds on average.")],
+            ["reworded"],
+        ),
+        (
+            [_e("strengths", None, "Calls are answered fast.")],
+            [_e("strengths", None, "The estate is old and costly.")],
+            ["removed", "added"],
+        ),
+        ([_e("work_in_progress", "a", "A review has begun.")], [_e("strengths", "a", "A review has begun.")], ["moved"]),
+        ([_e("strengths", "a", "Same words.")], [_e("strengths", "b", "Same words.")], ["renamed"]),
+        ([_e("strengths", None, "Same words.")], [_e("strengths", "b", "Same words.")], []),  # an id given to cite it is no change
+        ([_e("strengths", "a", "One."), _e("strengths", "b", "Two.")], [_e("strengths", "b", "Two."), _e("strengths", "a", "One.")], []),
+        ([_e("recommendations", "r", "The force should act.")], [], ["removed"]),
+    ],
+)
 def test_items_are_matched_by_id_then_by_text(old: list[d.Entry], new: list[d.Entry], expected: list[str]) -> None:
     assert sorted(c.change for c in d.match_items(old, new)) == sorted(expected)
 
@@ -124,8 +147,9 @@ def test_text_output(tmp_path: Path) -> None:
     assert "  Public contact     Good → Outstanding    Good → Outstanding\n" in out
     assert "  ~ pc-o1: partly met → met (evidence +pc-answer-times)\n" in out
     assert "  ~ reworded strengths pc-answer-times: Emergency calls are answered in [-six-] {+five+} seconds on average.\n" in out
-    assert ("  ~ moved strengths pc-complaints-review (moved from work in progress): "
-            "A review of call-handling complaints has begun.\n") in out
+    assert (
+        "  ~ moved strengths pc-complaints-review (moved from work in progress): A review of call-handling complaints has begun.\n"
+    ) in out
     assert "  - strengths pc-attendance-times: Callers are given an attendance time and told if it changes.\n" in out
     assert "  + work in progress: A pilot of video calls has started.\n" in out
     assert "  ~ grade rationale: {+A national leader in call handling.+}\n" in out
@@ -134,8 +158,14 @@ def test_text_output(tmp_path: Path) -> None:
 
 def test_markdown_output_for_a_pull_request_comment(tmp_path: Path) -> None:
     old, new = _sides(tmp_path)
-    _edit(new, "vulnerable-people.yaml", ("Searches for missing children start within the hour.",
-                                          "Searches start <img src=x onerror=alert(1)> within [the hour](javascript:alert(1)) | `x` *y*."))
+    _edit(
+        new,
+        "vulnerable-people.yaml",
+        (
+            "Searches for missing children start within the hour.",
+            "Searches start <img src=x onerror=alert(1)> within [the hour](javascript:alert(1)) | `x` *y*.",
+        ),
+    )
     r = runner.invoke(app, ["diff", str(old / FORCE), str(new / FORCE), "--format", "markdown"])
     assert r.exit_code == 0, r.output
     md = r.stdout
@@ -158,10 +188,13 @@ def test_identical_markdown(tmp_path: Path) -> None:
     assert r.stdout == "### hmic diff: `testshire-2024` → `testshire-2024`\n\nNo differences in grades, judgements or evidence.\n"
 
 
-@pytest.mark.parametrize(("args", "code", "message"), [
-    (["nowhere", "testshire-2024"], 2, "error: 'nowhere' is neither an evidence folder"),
-    (["criteria", "testshire-2024"], 2, "is not a force's evidence folder (no force.yaml)"),
-])
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (["nowhere", "testshire-2024"], 2, "error: 'nowhere' is neither an evidence folder"),
+        (["criteria", "testshire-2024"], 2, "is not a force's evidence folder (no force.yaml)"),
+    ],
+)
 def test_usage_errors(tmp_path: Path, args: list[str], code: int, message: str) -> None:
     root = _copy(tmp_path / "p")
     r = runner.invoke(app, ["diff", *[str(root / a) if a == "criteria" else a for a in args], "--root", str(root)])
@@ -184,8 +217,12 @@ git = pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
 
 
 def _git(cwd: Path, *args: str) -> None:
-    subprocess.run(["git", "-c", "user.name=hmic", "-c", "user.email=hmic@example.org", "-c", "commit.gpgsign=false", *args],
-                   cwd=cwd, check=True, capture_output=True)
+    subprocess.run(
+        ["git", "-c", "user.name=hmic", "-c", "user.email=hmic@example.org", "-c", "commit.gpgsign=false", *args],
+        cwd=cwd,
+        check=True,
+        capture_output=True,
+    )
 
 
 @git
@@ -209,10 +246,13 @@ def test_a_git_revision_against_the_working_tree(tmp_path: Path) -> None:
 
 
 @git
-@pytest.mark.parametrize(("spec", "message"), [
-    ("no-such-rev:evidence/testshire-2024", "error: unknown git revision 'no-such-rev'"),
-    ("HEAD:evidence/elsewhere-2024", "error: 'evidence/elsewhere-2024' does not exist at HEAD"),
-])
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ("no-such-rev:evidence/testshire-2024", "error: unknown git revision 'no-such-rev'"),
+        ("HEAD:evidence/elsewhere-2024", "error: 'evidence/elsewhere-2024' does not exist at HEAD"),
+    ],
+)
 def test_git_errors_are_usage_errors(tmp_path: Path, spec: str, message: str) -> None:
     root = _copy(tmp_path / "repo")
     _git(root, "init", "-q")

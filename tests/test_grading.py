@@ -257,8 +257,11 @@ def test_well_short_counts_only_significant_criteria(fw2007: Framework) -> None:
 def test_well_short_rule_built_to_count_every_criterion(significant_only: bool, grade: str) -> None:
     grading = Grading(
         rules=[
-            Rule(grade="Poor", when=Conditions(not_met_at_least=NotMetAtLeast(level="Fair", count=2, significant_only=significant_only)),
-                 explanation="two Fair not met"),
+            Rule(
+                grade="Poor",
+                when=Conditions(not_met_at_least=NotMetAtLeast(level="Fair", count=2, significant_only=significant_only)),
+                explanation="two Fair not met",
+            ),
             Rule(grade="Fair", when=Conditions(all_significant_met=["Fair"]), explanation="significant met"),
         ],
         otherwise="Poor",
@@ -342,8 +345,11 @@ def four_grade() -> Grading:
                 when=Conditions(all_met=["Core", "Enhanced"], share_met=[ShareMet(level="Leading", at_least=0.75)], factors=["vision"]),
                 explanation="core and enhanced in full, three quarters of leading, and a vision",
             ),
-            Rule(grade="Good", when=Conditions(all_met=["Core"], share_met=[ShareMet(level="Enhanced", more_than=0.6)]),
-                 explanation="core in full and more than 60% of enhanced"),
+            Rule(
+                grade="Good",
+                when=Conditions(all_met=["Core"], share_met=[ShareMet(level="Enhanced", more_than=0.6)]),
+                explanation="core in full and more than 60% of enhanced",
+            ),
             Rule(grade="Requires improvement", when=Conditions(all_significant_met=["Core"]), explanation="significant core met"),
         ],
         otherwise="Inadequate",

@@ -71,7 +71,9 @@ def test_per_force_grades_take_precedence_over_totals(fw: Framework) -> None:
 
 
 def test_counts_use_the_frameworks_own_grade_names(four: Framework) -> None:
-    nat = NationalResults(source="s", forces={"a": {"x": "Outstanding"}, "b": {"x": "Requires improvement"}, "c": {"x": "Requires improvement"}})
+    nat = NationalResults(
+        source="s", forces={"a": {"x": "Outstanding"}, "b": {"x": "Requires improvement"}, "c": {"x": "Requires improvement"}}
+    )
     assert counts(four, nat, "x") == {"Outstanding": 1, "Good": 0, "Requires improvement": 2, "Inadequate": 0}
 
 
@@ -112,7 +114,10 @@ def test_position_without_a_grade_on_the_scale_is_empty(fw: Framework, grade: st
 
 def test_position_on_another_scale(four: Framework) -> None:
     row = {"Outstanding": 4, "Good": 20, "Requires improvement": 15, "Inadequate": 4}
-    assert position(four, row, "Requires improvement") == "graded Requires improvement, as were 15 of 43 forces; 24 were graded higher; 4 lower"
+    assert (
+        position(four, row, "Requires improvement")
+        == "graded Requires improvement, as were 15 of 43 forces; 24 were graded higher; 4 lower"
+    )
     assert position(four, row, "Outstanding") == "graded Outstanding, as were 4 of 43 forces; 39 lower"
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from hmic_compile.load import load_project
-from hmic_compile.prose import Abbreviations, Renderer, _SPECIAL
+from hmic_compile.prose import _SPECIAL, Abbreviations, Renderer
 
 from .conftest import REPO
 
@@ -41,13 +41,35 @@ def test_fast_path_equals_markdown_it_on_every_real_string(root: Path, key: str)
         assert str(r.html_block(s)) == _markdown_it(r, s), s
 
 
-@pytest.mark.parametrize("text", [
-    'He said "stop" & left', "Use <b>", "a **bold** move", "x_y_z", "tab\there", "two  spaces", "trailing ",
-    "CPUs and CPU's and PCSOs", "ACPO-led", "pre-ACPO", "MoPI and ViSOR", "S", "SNTS",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        'He said "stop" & left',
+        "Use <b>",
+        "a **bold** move",
+        "x_y_z",
+        "tab\there",
+        "two  spaces",
+        "trailing ",
+        "CPUs and CPU's and PCSOs",
+        "ACPO-led",
+        "pre-ACPO",
+        "MoPI and ViSOR",
+        "S",
+        "SNTS",
+    ],
+)
 def test_fast_path_equals_markdown_it_on_edge_cases(text: str) -> None:
-    r = Renderer({"CPU": "Child protection unit", "ACPO": 'Association of "Chief" Police Officers', "PCSO": "p",
-                  "MoPI": "m", "ViSOR": "v", "SNT": "s"})
+    r = Renderer(
+        {
+            "CPU": "Child protection unit",
+            "ACPO": 'Association of "Chief" Police Officers',
+            "PCSO": "p",
+            "MoPI": "m",
+            "ViSOR": "v",
+            "SNT": "s",
+        }
+    )
     assert str(r.html_block(text)) == _markdown_it(r, text)
 
 

@@ -43,13 +43,29 @@ def _validate(root: Path, *args: str):
     return runner.invoke(app, ["validate", "--root", str(root), *args])
 
 
-@pytest.mark.parametrize(("project", "name", "year", "areas"), [
-    (_mini, "newshire", 2024, ["force-overview", "public-contact", "vulnerable-people"]),
-    (_real, "suffolk", 2007, ["neighbourhood-policing", "performance-management", "pvp-overview", "child-abuse",
-                              "domestic-violence", "public-protection", "missing-persons"]),
-])
-def test_scaffold_reads_cleanly_but_for_what_only_an_inspector_can_add(tmp_path: Path, project, name: str, year: int,
-                                                                       areas: list[str]) -> None:
+@pytest.mark.parametrize(
+    ("project", "name", "year", "areas"),
+    [
+        (_mini, "newshire", 2024, ["force-overview", "public-contact", "vulnerable-people"]),
+        (
+            _real,
+            "suffolk",
+            2007,
+            [
+                "neighbourhood-policing",
+                "performance-management",
+                "pvp-overview",
+                "child-abuse",
+                "domestic-violence",
+                "public-protection",
+                "missing-persons",
+            ],
+        ),
+    ],
+)
+def test_scaffold_reads_cleanly_but_for_what_only_an_inspector_can_add(
+    tmp_path: Path, project, name: str, year: int, areas: list[str]
+) -> None:
     root = project(tmp_path)
     r = _new(root, name, "--year", str(year))
     assert r.exit_code == 0, r.output
@@ -89,7 +105,7 @@ def test_area_files_guide_the_inspector(tmp_path: Path) -> None:
     for c in criteria:
         assert f"#   - criterion: {c['id']}\n" in ca
     # Uncommenting the judgements block (as an editor's toggle-comment does) gives one judgement per criterion.
-    block = ca[ca.index("# judgements:"):].split("\n\n")[0]
+    block = ca[ca.index("# judgements:") :].split("\n\n")[0]
     data = parse("\n".join(line[2:] for line in block.splitlines()), "x.yaml").data
     assert [j["criterion"] for j in data["judgements"]] == [c["id"] for c in criteria]
     ungraded = (root / "evidence/suffolk-2007/pvp-overview.yaml").read_text(encoding="utf-8")
@@ -150,13 +166,16 @@ def test_refuses_to_overwrite(tmp_path: Path) -> None:
     assert r.exit_code == 1 and "already exists" in r.output
 
 
-@pytest.mark.parametrize(("args", "code", "message"), [
-    (["newshire", "--year", "2030"], 1, "error: no framework for 2030: criteria/2030/framework.yaml does not exist; available: 2024"),
-    (["New Shire", "--year", "2024"], 2, "is not a force name hmic can use as a folder"),
-    (["../x", "--year", "2024"], 2, "is not a force name"),
-    (["newshire-2024", "--year", "2024"], 2, "already ends with a year"),
-    (["newshire"], 2, "Missing option '--year'"),
-])
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (["newshire", "--year", "2030"], 1, "error: no framework for 2030: criteria/2030/framework.yaml does not exist; available: 2024"),
+        (["New Shire", "--year", "2024"], 2, "is not a force name hmic can use as a folder"),
+        (["../x", "--year", "2024"], 2, "is not a force name"),
+        (["newshire-2024", "--year", "2024"], 2, "already ends with a year"),
+        (["newshire"], 2, "Missing option '--year'"),
+    ],
+)
 def test_usage_and_input_errors(tmp_path: Path, args: list[str], code: int, message: str) -> None:
     root = _mini(tmp_path)
     r = _new(root, *args)

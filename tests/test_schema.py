@@ -38,17 +38,30 @@ for tag, regexp, first in [
     ("tag:yaml.org,2002:bool", r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF"),
     ("tag:yaml.org,2002:null", r"^(?:~|null|Null|NULL|)$", ["~", "n", "N", ""]),
     ("tag:yaml.org,2002:int", r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$", "-+0123456789"),
-    ("tag:yaml.org,2002:float", r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$",
-     "-+0123456789."),
+    (
+        "tag:yaml.org,2002:float",
+        r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$",
+        "-+0123456789.",
+    ),
 ]:
     Yaml12Loader.add_implicit_resolver(tag, re.compile(regexp), list(first))
 Yaml12Loader.add_constructor("tag:yaml.org,2002:bool", lambda loader, node: loader.construct_scalar(node).lower() == "true")
-Yaml12Loader.add_constructor("tag:yaml.org,2002:int", lambda loader, node: int(loader.construct_scalar(node), 0)
-                             if loader.construct_scalar(node)[:2] in ("0o", "0x") else int(loader.construct_scalar(node), 10))
-Yaml12Loader.add_constructor("tag:yaml.org,2002:float",
-                             lambda loader, node: float(loader.construct_scalar(node).lower().replace(".", "", 1)
-                                                        if loader.construct_scalar(node).lower().lstrip("+-") in (".inf", ".nan")
-                                                        else loader.construct_scalar(node)))
+Yaml12Loader.add_constructor(
+    "tag:yaml.org,2002:int",
+    lambda loader, node: (
+        int(loader.construct_scalar(node), 0)
+        if loader.construct_scalar(node)[:2] in ("0o", "0x")
+        else int(loader.construct_scalar(node), 10)
+    ),
+)
+Yaml12Loader.add_constructor(
+    "tag:yaml.org,2002:float",
+    lambda loader, node: float(
+        loader.construct_scalar(node).lower().replace(".", "", 1)
+        if loader.construct_scalar(node).lower().lstrip("+-") in (".inf", ".nan")
+        else loader.construct_scalar(node)
+    ),
+)
 
 
 def yaml12(text: str) -> object:
@@ -114,7 +127,7 @@ def test_every_yaml_file_points_at_its_schema(item: tuple[Path, Path, sch.Kind])
     root, path, kind = item
     first = path.read_text(encoding="utf-8").split("\n", 1)[0]
     assert first.startswith(sch.MODELINE_PREFIX), f"{_id(item)}: first line should be the modeline; run hmic schema --annotate"
-    target = (path.parent / first[len(sch.MODELINE_PREFIX):]).resolve()
+    target = (path.parent / first[len(sch.MODELINE_PREFIX) :]).resolve()
     assert target == (SCHEMAS / kind.filename).resolve()
 
 
@@ -127,20 +140,23 @@ def test_every_file_hmic_reads_has_a_kind() -> None:
     assert len(FILES) == 30
 
 
-@pytest.mark.parametrize(("rel", "kind"), [
-    ("criteria/2007/framework.yaml", "framework"),
-    ("criteria/2007/introduction.yaml", "introduction"),
-    ("criteria/2007/national-results.yaml", "national-results"),
-    ("criteria/2007/areas/child-abuse.yaml", "area-criteria"),
-    ("evidence/norfolk-2007/force.yaml", "force"),
-    ("evidence/norfolk-2007/glossary.yml", "glossary"),
-    ("evidence/norfolk-2007/child-abuse.yaml", "area-evidence"),
-    ("criteria/2007/notes.yaml", None),
-    ("criteria/readme.yaml", None),
-    ("evidence/norfolk-2007/notes.txt", None),
-    ("evidence/norfolk-2007/sub/x.yaml", None),
-    ("templates/x.yaml", None),
-])
+@pytest.mark.parametrize(
+    ("rel", "kind"),
+    [
+        ("criteria/2007/framework.yaml", "framework"),
+        ("criteria/2007/introduction.yaml", "introduction"),
+        ("criteria/2007/national-results.yaml", "national-results"),
+        ("criteria/2007/areas/child-abuse.yaml", "area-criteria"),
+        ("evidence/norfolk-2007/force.yaml", "force"),
+        ("evidence/norfolk-2007/glossary.yml", "glossary"),
+        ("evidence/norfolk-2007/child-abuse.yaml", "area-evidence"),
+        ("criteria/2007/notes.yaml", None),
+        ("criteria/readme.yaml", None),
+        ("evidence/norfolk-2007/notes.txt", None),
+        ("evidence/norfolk-2007/sub/x.yaml", None),
+        ("templates/x.yaml", None),
+    ],
+)
 def test_kind_of(rel: str, kind: str | None) -> None:
     k = sch.kind_of(rel)
     assert (k.name if k else None) == kind
@@ -153,12 +169,16 @@ def test_annotate_is_idempotent_keeps_line_endings_and_byte_order_mark(tmp_path:
     crlf = ev / "force-overview.yaml"
     crlf.write_bytes(b"area: force-overview\r\ncontextual_factors:\r\n  - One control room.\r\n")
     bom = ev / "glossary.yaml"
-    bom.write_bytes(b"\xef\xbb\xbf" + b"terms:\n  - {term: PEEL, meaning: 'Police effectiveness, efficiency and legitimacy'}\n"
-                    b"  - {term: MASH, meaning: Multi-agency safeguarding hub}\n")
+    bom.write_bytes(
+        b"\xef\xbb\xbf" + b"terms:\n  - {term: PEEL, meaning: 'Police effectiveness, efficiency and legitimacy'}\n"
+        b"  - {term: MASH, meaning: Multi-agency safeguarding hub}\n"
+    )
     r = runner.invoke(app, ["schema", "--root", str(root), "--annotate"])
     assert r.exit_code == 0, r.output
-    assert crlf.read_bytes() == (b"# yaml-language-server: $schema=../../schemas/area-evidence.schema.json\r\n"
-                                 b"area: force-overview\r\ncontextual_factors:\r\n  - One control room.\r\n")
+    assert crlf.read_bytes() == (
+        b"# yaml-language-server: $schema=../../schemas/area-evidence.schema.json\r\n"
+        b"area: force-overview\r\ncontextual_factors:\r\n  - One control room.\r\n"
+    )
     assert bom.read_bytes().startswith(b"\xef\xbb\xbf# yaml-language-server: $schema=../../schemas/glossary.schema.json\nterms:")
     snapshot = {p: p.read_bytes() for p in root.rglob("*") if p.is_file()}
     r = runner.invoke(app, ["schema", "--root", str(root), "--annotate"])
@@ -202,26 +222,29 @@ def _schema_accepts(kind: str, text: str) -> bool:
 GLOSSARY = "terms:\n  - term: PEEL\n    meaning: Police effectiveness\n"
 
 
-@pytest.mark.parametrize(("kind", "text", "accepted"), [
-    ("glossary", GLOSSARY, True),
-    ("glossary", GLOSSARY + "unexpanded: [NO, 2007-10-01]\n", True),  # YAML 1.1 would make these a bool and a date
-    ("glossary", "terms: []\n", False),
-    ("glossary", GLOSSARY + "termz: []\n", False),
-    ("glossary", "terms:\n  - term: PEEL\n", False),
-    ("glossary", "terms:\n  - term: 43\n    meaning: forty-three\n", True),  # an unquoted number is text to hmic
-    ("area-evidence", "area: child-abuse\ngrade: Good\n", True),
-    ("area-evidence", "area: Child Abuse\n", False),
-    ("area-evidence", "area: ca\ncontextual_factors:\n  - table: {header: [Grade, Forces], rows: [[Good, 14]]}\n", True),
-    ("area-evidence", "area: ca\ncontextual_factors:\n  - tabel: {header: [Grade]}\n", False),
-    ("area-evidence", "area: ca\njudgements:\n  - {criterion: ca-f1, judgement: met, evidence: [x]}\n", True),
-    ("area-evidence", "area: ca\njudgements:\n  - {criterion: ca-f1, judgement: mostly}\n", False),
-    ("area-evidence", "area: ca\nstrengths:\n  - id: Bad Id\n    text: x\n", False),
-    ("force", "name: N\nyear: 2007\nframework: \"2007\"\npublisher: P\ntitle: T\nmonth: May\noverview: {title: O}\n", True),
-    ("force", "name: N\nyear: 2007\nframework: 2007\npublisher: P\ntitle: T\nmonth: May\noverview: {title: O}\n", True),
-    ("force", "name: N\nyear: 2007\nframework: \"2007\"\npublisher: P\ntitle: T\noverview: {title: O}\n", False),
-    ("national-results", "source: S\ntotals:\n  child-abuse: {Good: 17, Fair: 21}\n", True),
-    ("national-results", "source: S\ntotals:\n  child-abuse: {Good: many}\n", False),
-])
+@pytest.mark.parametrize(
+    ("kind", "text", "accepted"),
+    [
+        ("glossary", GLOSSARY, True),
+        ("glossary", GLOSSARY + "unexpanded: [NO, 2007-10-01]\n", True),  # YAML 1.1 would make these a bool and a date
+        ("glossary", "terms: []\n", False),
+        ("glossary", GLOSSARY + "termz: []\n", False),
+        ("glossary", "terms:\n  - term: PEEL\n", False),
+        ("glossary", "terms:\n  - term: 43\n    meaning: forty-three\n", True),  # an unquoted number is text to hmic
+        ("area-evidence", "area: child-abuse\ngrade: Good\n", True),
+        ("area-evidence", "area: Child Abuse\n", False),
+        ("area-evidence", "area: ca\ncontextual_factors:\n  - table: {header: [Grade, Forces], rows: [[Good, 14]]}\n", True),
+        ("area-evidence", "area: ca\ncontextual_factors:\n  - tabel: {header: [Grade]}\n", False),
+        ("area-evidence", "area: ca\njudgements:\n  - {criterion: ca-f1, judgement: met, evidence: [x]}\n", True),
+        ("area-evidence", "area: ca\njudgements:\n  - {criterion: ca-f1, judgement: mostly}\n", False),
+        ("area-evidence", "area: ca\nstrengths:\n  - id: Bad Id\n    text: x\n", False),
+        ("force", 'name: N\nyear: 2007\nframework: "2007"\npublisher: P\ntitle: T\nmonth: May\noverview: {title: O}\n', True),
+        ("force", "name: N\nyear: 2007\nframework: 2007\npublisher: P\ntitle: T\nmonth: May\noverview: {title: O}\n", True),
+        ("force", 'name: N\nyear: 2007\nframework: "2007"\npublisher: P\ntitle: T\noverview: {title: O}\n', False),
+        ("national-results", "source: S\ntotals:\n  child-abuse: {Good: 17, Fair: 21}\n", True),
+        ("national-results", "source: S\ntotals:\n  child-abuse: {Good: many}\n", False),
+    ],
+)
 def test_the_editor_and_hmic_agree(kind: str, text: str, accepted: bool) -> None:
     model = sch.BY_NAME[kind].model
     assert _hmic_accepts(model, text) is accepted

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import multiprocessing
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 import jinja2
 from markupsafe import escape
@@ -49,8 +49,16 @@ def _require_draft_mark(text: str, mark: str, fmt: str) -> None:
     """A draft must never pass for the published report, whatever templates a house style brings."""
     shown = md_escape(mark) if fmt == "md" else str(escape(mark))
     if shown not in text:
-        raise HmicError([Diagnostic(Loc(TEMPLATE_NAMES[fmt]), "E604", f"the {fmt} output of a --draft build does not show the draft mark",
-                                    hint="show {{ draft.text }} when `draft` is set, as the default templates do")])
+        raise HmicError(
+            [
+                Diagnostic(
+                    Loc(TEMPLATE_NAMES[fmt]),
+                    "E604",
+                    f"the {fmt} output of a --draft build does not show the draft mark",
+                    hint="show {{ draft.text }} when `draft` is set, as the default templates do",
+                )
+            ]
+        )
 
 
 def build_force(project: Project, fo: ForceBundle, env: jinja2.Environment, options: BuildOptions) -> dict[str, bytes]:
@@ -72,8 +80,13 @@ def build_force(project: Project, fo: ForceBundle, env: jinja2.Environment, opti
     fb = project.framework_for(fo)
     inputs = [(d.rel, d.sha256) for d in [*fb.docs.values(), *fo.docs.values()]]
     files["manifest.json"] = manifest(
-        version=__version__, force=fo.key, inputs=inputs, templates=template_files(env), outputs=files,
-        git_commit=options.git_commit, source_date_epoch=options.source_date_epoch,
+        version=__version__,
+        force=fo.key,
+        inputs=inputs,
+        templates=template_files(env),
+        outputs=files,
+        git_commit=options.git_commit,
+        source_date_epoch=options.source_date_epoch,
         draft_date=options.draft.date.isoformat() if options.draft else None,
     )
     return files
@@ -135,8 +148,16 @@ def _build_folder(folder: Path) -> ForceResult:
     return ForceResult(folder.name, target, tuple(sorted(files)), found)
 
 
-def build_forces(root: Path, frameworks: dict[str, FrameworkBundle], folders: list[Path], options: BuildOptions,
-                 templates: Path | None, out: Path, jobs: int = 1, cache_dir: Path | None = None) -> Iterator[ForceResult]:
+def build_forces(
+    root: Path,
+    frameworks: dict[str, FrameworkBundle],
+    folders: list[Path],
+    options: BuildOptions,
+    templates: Path | None,
+    out: Path,
+    jobs: int = 1,
+    cache_dir: Path | None = None,
+) -> Iterator[ForceResult]:
     """Check and build each force folder, spread over `jobs` processes; one force's failure never stops the rest.
 
     The frameworks are loaded and checked by the caller, once, before any force is built.

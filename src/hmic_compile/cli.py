@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Callable, Iterator, Optional
+from typing import Annotated
 
 import typer
 
@@ -46,7 +47,7 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def main(
-    version: Annotated[Optional[bool], typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")] = None,
+    version: Annotated[bool | None, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")] = None,
 ) -> None:
     """Compile HMIC police inspection reports from YAML criteria and evidence."""
 
@@ -72,22 +73,20 @@ def _load(root: Path, forces: list[str] | None):
     from .validate import check_project
 
     project, diags = load_project(root, forces or None)
-    if not diags.errors:
-        check_project(project, diags)
-    else:
-        # Cross-checks on what did load still help: report everything at once.
-        try:
-            check_project(project, diags)
-        except (KeyError, StopIteration):  # pragma: no cover - partial project; schema errors already say why
-            pass
+    # Cross-checks run on whatever did load, so every problem is reported at once.
+    check_project(project, diags)
     return project, diags.sorted()
 
 
 @app.command()
 def validate(
-    forces: Annotated[Optional[list[str]], typer.Argument(help="Force folders under evidence/ to check (default: all).", show_default=False)] = None,
+    forces: Annotated[
+        list[str] | None, typer.Argument(help="Force folders under evidence/ to check (default: all).", show_default=False)
+    ] = None,
     root: RootOpt = Path("."),
-    format: Annotated[OutputFormat, typer.Option("--format", help="text for people, json for tools, github for Actions annotations.")] = OutputFormat.text,
+    format: Annotated[
+        OutputFormat, typer.Option("--format", help="text for people, json for tools, github for Actions annotations.")
+    ] = OutputFormat.text,
     strict: Annotated[bool, typer.Option("--strict", help="Fail on warnings too.")] = False,
 ) -> None:
     """Check every criteria and evidence file; report all problems with file:line:col.
@@ -105,9 +104,13 @@ def validate(
 
 @app.command()
 def grade(
-    force: Annotated[Optional[str], typer.Argument(help="A force folder under evidence/, e.g. norfolk-2007 (default: all).", show_default=False)] = None,
+    force: Annotated[
+        str | None, typer.Argument(help="A force folder under evidence/, e.g. norfolk-2007 (default: all).", show_default=False)
+    ] = None,
     root: RootOpt = Path("."),
-    explain: Annotated[Optional[str], typer.Option("--explain", metavar="AREA", help="List each criterion of AREA with its judgement and cited evidence.")] = None,
+    explain: Annotated[
+        str | None, typer.Option("--explain", metavar="AREA", help="List each criterion of AREA with its judgement and cited evidence.")
+    ] = None,
     format: Annotated[GradeFormat, typer.Option("--format", help="text or json.")] = GradeFormat.text,
 ) -> None:
     """Derive each area's grade from the Specific Grading Criteria and show how.
@@ -199,13 +202,23 @@ def _build_date(epoch: int | None) -> date:
 
 @app.command()
 def build(
-    forces: Annotated[Optional[list[str]], typer.Argument(help="Force folders under evidence/ to build (default: all).", show_default=False)] = None,
+    forces: Annotated[
+        list[str] | None, typer.Argument(help="Force folders under evidence/ to build (default: all).", show_default=False)
+    ] = None,
     root: RootOpt = Path("."),
     out: Annotated[Path, typer.Option("--out", help="Output folder; each force goes to OUT/<force>-<year>/.")] = Path("build"),
-    format: Annotated[str, typer.Option("--format", help="Comma-separated output formats: md, html, pdf (pdf needs WeasyPrint).")] = "md,html",
-    templates: Annotated[Optional[Path], typer.Option("--templates", help="Your templates, searched before the defaults.", file_okay=False, exists=True)] = None,
-    jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", min=1, help="Forces built at once (default: the number of cores).", show_default=False)] = None,
-    draft: Annotated[bool, typer.Option("--draft", help="Mark every page 'DRAFT — for factual accuracy check' with the build date and git commit.")] = False,
+    format: Annotated[
+        str, typer.Option("--format", help="Comma-separated output formats: md, html, pdf (pdf needs WeasyPrint).")
+    ] = "md,html",
+    templates: Annotated[
+        Path | None, typer.Option("--templates", help="Your templates, searched before the defaults.", file_okay=False, exists=True)
+    ] = None,
+    jobs: Annotated[
+        int | None, typer.Option("--jobs", "-j", min=1, help="Forces built at once (default: the number of cores).", show_default=False)
+    ] = None,
+    draft: Annotated[
+        bool, typer.Option("--draft", help="Mark every page 'DRAFT — for factual accuracy check' with the build date and git commit.")
+    ] = False,
 ) -> None:
     """Render each force's report to Markdown and HTML (and PDF on request) through the Jinja templates.
 
@@ -317,8 +330,13 @@ def _shown(path: Path) -> str:
 @app.command()
 def schema(
     root: RootOpt = Path("."),
-    out: Annotated[Optional[Path], typer.Option("--out", help="Folder for the schemas (default: ROOT/schemas).", file_okay=False, show_default=False)] = None,
-    annotate: Annotated[bool, typer.Option("--annotate", help="Also make the first line of every YAML file under criteria/ and evidence/ point at its schema.")] = False,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Folder for the schemas (default: ROOT/schemas).", file_okay=False, show_default=False)
+    ] = None,
+    annotate: Annotated[
+        bool,
+        typer.Option("--annotate", help="Also make the first line of every YAML file under criteria/ and evidence/ point at its schema."),
+    ] = False,
     check: Annotated[bool, typer.Option("--check", help="Write nothing; fail if anything is missing or out of date (for CI).")] = False,
 ) -> None:
     """Write a JSON Schema for each kind of YAML file, generated from hmic's models, for editors to check and complete as you type.
@@ -366,7 +384,9 @@ def new() -> None:
 @new_app.command("force")
 def new_force(
     name: Annotated[str, typer.Argument(help="The force's name in lower case with hyphens, e.g. west-midlands.", show_default=False)],
-    year: Annotated[int, typer.Option("--year", help="The inspection year; its framework is criteria/YEAR/.", min=1800, max=9999, show_default=False)],
+    year: Annotated[
+        int, typer.Option("--year", help="The inspection year; its framework is criteria/YEAR/.", min=1800, max=9999, show_default=False)
+    ],
     root: RootOpt = Path("."),
 ) -> None:
     """Scaffold evidence/NAME-YEAR/: force.yaml, glossary.yaml and one commented file per area of the year's framework.
@@ -402,11 +422,21 @@ class DiffFormat(str, Enum):
 
 @app.command()
 def diff(
-    old: Annotated[str, typer.Argument(help="The earlier evidence: a folder, a force (norfolk-2006), or REV:path (HEAD~1:evidence/norfolk-2007).",
-                                       autocompletion=_complete_force, show_default=False)],
-    new: Annotated[str, typer.Argument(help="The later evidence, given the same ways.", autocompletion=_complete_force, show_default=False)],
+    old: Annotated[
+        str,
+        typer.Argument(
+            help="The earlier evidence: a folder, a force (norfolk-2006), or REV:path (HEAD~1:evidence/norfolk-2007).",
+            autocompletion=_complete_force,
+            show_default=False,
+        ),
+    ],
+    new: Annotated[
+        str, typer.Argument(help="The later evidence, given the same ways.", autocompletion=_complete_force, show_default=False)
+    ],
     root: RootOpt = Path("."),
-    format: Annotated[DiffFormat, typer.Option("--format", help="text for a terminal, markdown for a pull-request comment.")] = DiffFormat.text,
+    format: Annotated[
+        DiffFormat, typer.Option("--format", help="text for a terminal, markdown for a pull-request comment.")
+    ] = DiffFormat.text,
 ) -> None:
     """Compare two evidence folders by meaning: grades awarded and derived, judgements, and items added, removed or reworded.
 
@@ -442,11 +472,19 @@ def diff(
 
 @app.command()
 def serve(
-    force: Annotated[Optional[str], typer.Argument(help="A force folder under evidence/ (default: all, listed on the first page).",
-                                                   autocompletion=_complete_force, show_default=False)] = None,
+    force: Annotated[
+        str | None,
+        typer.Argument(
+            help="A force folder under evidence/ (default: all, listed on the first page).",
+            autocompletion=_complete_force,
+            show_default=False,
+        ),
+    ] = None,
     root: RootOpt = Path("."),
     port: Annotated[int, typer.Option("--port", help="The port on 127.0.0.1; 0 picks a free one.", min=0, max=65535)] = 8000,
-    templates: Annotated[Optional[Path], typer.Option("--templates", help="Your templates, searched before the defaults.", file_okay=False, exists=True)] = None,
+    templates: Annotated[
+        Path | None, typer.Option("--templates", help="Your templates, searched before the defaults.", file_okay=False, exists=True)
+    ] = None,
 ) -> None:
     """Serve the HTML report on this machine only, rebuilt whenever a file under criteria/, evidence/ or templates/ is saved.
 

@@ -17,8 +17,12 @@ from .grading import derive_area
 from .load import ForceBundle, FrameworkBundle, load_force, load_framework
 
 SIMILAR = 0.6  # word-level similarity above which an unmatched item counts as reworded rather than removed and added
-LIST_NAMES = {"strengths": "strengths", "work_in_progress": "work in progress",
-              "areas_for_improvement": "areas for improvement", "recommendations": "recommendations"}
+LIST_NAMES = {
+    "strengths": "strengths",
+    "work_in_progress": "work in progress",
+    "areas_for_improvement": "areas for improvement",
+    "recommendations": "recommendations",
+}
 
 
 class DiffError(Exception):
@@ -91,8 +95,14 @@ class AreaDiff:
 
     @property
     def changed(self) -> bool:
-        return (not (self.in_old and self.in_new) or self.awarded[0] != self.awarded[1] or self.derived[0] != self.derived[1]
-                or self.rationale_changed or bool(self.judgements) or bool(self.items))
+        return (
+            not (self.in_old and self.in_new)
+            or self.awarded[0] != self.awarded[1]
+            or self.derived[0] != self.derived[1]
+            or self.rationale_changed
+            or bool(self.judgements)
+            or bool(self.items)
+        )
 
 
 @dataclass(frozen=True)
@@ -211,18 +221,20 @@ def compare(old: Snapshot, new: Snapshot) -> ForceDiff:
     for aid in ids:
         ad = new_defs.get(aid) or old_defs[aid]
         o, n = old.force.areas.get(aid), new.force.areas.get(aid)
-        areas.append(AreaDiff(
-            id=aid,
-            name=ad.name,
-            graded=ad.graded,
-            in_old=o is not None,
-            in_new=n is not None,
-            awarded=(o.grade if o else None, n.grade if n else None),
-            derived=(_derived(old, aid), _derived(new, aid)),
-            rationale=(o.grade_rationale if o else None, n.grade_rationale if n else None),
-            judgements=tuple(_judgements(o, n)),
-            items=tuple(match_items(_entries(o), _entries(n))),
-        ))
+        areas.append(
+            AreaDiff(
+                id=aid,
+                name=ad.name,
+                graded=ad.graded,
+                in_old=o is not None,
+                in_new=n is not None,
+                awarded=(o.grade if o else None, n.grade if n else None),
+                derived=(_derived(old, aid), _derived(new, aid)),
+                rationale=(o.grade_rationale if o else None, n.grade_rationale if n else None),
+                judgements=tuple(_judgements(o, n)),
+                items=tuple(match_items(_entries(o), _entries(n))),
+            )
+        )
     return ForceDiff(old.label, new.label, old.force.force.name, new.force.force.name, tuple(areas))
 
 
@@ -346,6 +358,7 @@ def format_markdown(d: ForceDiff) -> str:
     if graded:
         out += ["| Area | Awarded | Derived |", "| --- | --- | --- |"]
         for a in graded:
+
             def cell(pair: tuple[str | None, str | None]) -> str:
                 x, y = (md(v) if v else "–" for v in pair)
                 return x if pair[0] == pair[1] else f"{x} → **{y}**"
@@ -369,7 +382,7 @@ def format_markdown(d: ForceDiff) -> str:
             elif c.old and c.new:
                 moved = f" (moved from {md(LIST_NAMES[c.old.kind])})" if c.old.kind != c.new.kind else ""
                 renamed = f" (was {md(c.old.id)})" if c.old.id != c.new.id and c.old.id else ""
-                body = (word_diff(c.old.text, c.new.text, _md_mark, md) if c.change == "reworded" else md(c.new.text))
+                body = word_diff(c.old.text, c.new.text, _md_mark, md) if c.change == "reworded" else md(c.new.text)
                 out.append(f"- **{c.change}** {md(_where(c.new))}{renamed}{moved}: {body}")
         out += ["", "</details>", ""]
     return "\n".join(out).rstrip("\n") + "\n"
@@ -393,8 +406,11 @@ def _html(text: str) -> str:
 def load_snapshot(root: Path, folder: Path, label: str) -> Snapshot:
     """Load one force folder and the frameworks beside it; raises DiffError with the diagnostics when it cannot."""
     if not (folder / "force.yaml").is_file():
-        raise DiffError(f"{label} is not a force's evidence folder (no force.yaml)",
-                        "give evidence/<force>-<year>, a force key, or REV:path", usage=True)
+        raise DiffError(
+            f"{label} is not a force's evidence folder (no force.yaml)",
+            "give evidence/<force>-<year>, a force key, or REV:path",
+            usage=True,
+        )
     frameworks: dict[str, FrameworkBundle] = {}
     fw_diags = Diagnostics()
     crit = root / "criteria"
@@ -453,8 +469,11 @@ def rev_side(spec: str, root: Path) -> tuple[str, str]:
     """REV:path (or REV:force) as (rev, path relative to the project)."""
     rev, _, path = spec.partition(":")
     if not (rev and path):
-        raise DiffError(f"'{spec}' is neither an evidence folder, a force under {root / 'evidence'}, nor REV:path",
-                        "e.g. evidence/norfolk-2007, norfolk-2007 or HEAD~1:evidence/norfolk-2007", usage=True)
+        raise DiffError(
+            f"'{spec}' is neither an evidence folder, a force under {root / 'evidence'}, nor REV:path",
+            "e.g. evidence/norfolk-2007, norfolk-2007 or HEAD~1:evidence/norfolk-2007",
+            usage=True,
+        )
     path = path.strip("/")
     return rev, path if "/" in path else f"evidence/{path}"
 

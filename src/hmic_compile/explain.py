@@ -35,7 +35,9 @@ def grade_summary(project: Project, fo: ForceBundle) -> dict[str, Any]:
                 "name": ad.name,
                 "derived": d.grade if d else None,
                 "awarded": ev.grade,
-                "rule": d.explanation if d else ("not judged yet" if _has_criteria(project, fo, ad.id) else "no criteria: grade not derived"),
+                "rule": d.explanation
+                if d
+                else ("not judged yet" if _has_criteria(project, fo, ad.id) else "no criteria: grade not derived"),
                 "criteria": {t.level: {"met": t.met, "partly_met": t.partly, "not_met": t.not_met, "total": t.total} for t in d.tallies}
                 if d
                 else {},
@@ -58,7 +60,7 @@ def grade_table_text(summary: dict[str, Any]) -> str:
     widths = [max(len(r[i]) for r in rows) for i in range(5)]
     lines = [f"{summary['name']} ({summary['force']})"]
     for i, r in enumerate(rows):
-        lines.append("  ".join(c.ljust(w) for c, w in zip(r[:4], widths)) + "  " + r[4])
+        lines.append("  ".join(c.ljust(w) for c, w in zip(r[:4], widths, strict=False)) + "  " + r[4])
         if i == 0:
             lines.append("  ".join("-" * w for w in widths))
     lines.append(f"(a criterion partly met counts as {summary['partly_met_weight']:g} of one met)")

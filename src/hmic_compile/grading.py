@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Mapping, Sequence
 
 from .models import AreaEvidence, Conditions, Criterion, Framework, Grading, Judgement
 
@@ -110,9 +110,13 @@ def _checks(
         t = tallies[s.level]
         share = t.share(grading.partly_met_weight)
         if s.at_least is not None:
-            checks.append(Check(f"{_pct(share)} of {s.level} criteria met (rule: at least {_pct(s.at_least)})", share >= Fraction(str(s.at_least))))
+            checks.append(
+                Check(f"{_pct(share)} of {s.level} criteria met (rule: at least {_pct(s.at_least)})", share >= Fraction(str(s.at_least)))
+            )
         if s.more_than is not None:
-            checks.append(Check(f"{_pct(share)} of {s.level} criteria met (rule: more than {_pct(s.more_than)})", share > Fraction(str(s.more_than))))
+            checks.append(
+                Check(f"{_pct(share)} of {s.level} criteria met (rule: more than {_pct(s.more_than)})", share > Fraction(str(s.more_than)))
+            )
     for f in when.factors:
         j = factors.get(f)
         checks.append(Check(f"factor '{f}' {j.value if j else 'not judged'}", j is Judgement.MET))

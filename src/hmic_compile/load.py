@@ -65,8 +65,12 @@ def _read(path: Path, root: Path, model: type[M], diags: Diagnostics) -> tuple[M
         return None, None
     if not isinstance(doc.data, dict):
         kind = "a list" if isinstance(doc.data, list) else "a single value"
-        diags.error(doc.loc(()), "E101", f"the file holds {kind}, expected a mapping of keys to values",
-                    "start the file with 'key: value' lines; see docs/format.md")
+        diags.error(
+            doc.loc(()),
+            "E101",
+            f"the file holds {kind}, expected a mapping of keys to values",
+            "start the file with 'key: value' lines; see docs/format.md",
+        )
         return None, doc
     try:
         return model.model_validate(doc.data), doc
@@ -118,12 +122,20 @@ def load_framework(folder: Path, root: Path, diags: Diagnostics) -> FrameworkBun
     if area_dir.is_dir():
         for p in _yaml_files(area_dir):
             if fw and p.stem not in known:
-                diags.error(Loc(relpath(p, root)), "E202", f"'{p.stem}' is not an area of the {key} framework",
-                            "rename the file to one of: " + ", ".join(sorted(known)))
+                diags.error(
+                    Loc(relpath(p, root)),
+                    "E202",
+                    f"'{p.stem}' is not an area of the {key} framework",
+                    "rename the file to one of: " + ", ".join(sorted(known)),
+                )
     for p in _yaml_files(folder):
         if p.name not in ("framework.yaml", "introduction.yaml", "national-results.yaml"):
-            diags.error(Loc(relpath(p, root)), "E202", f"unexpected file '{p.name}' in a framework folder",
-                        "expected framework.yaml, introduction.yaml, national-results.yaml and areas/<area>.yaml")
+            diags.error(
+                Loc(relpath(p, root)),
+                "E202",
+                f"unexpected file '{p.name}' in a framework folder",
+                "expected framework.yaml, introduction.yaml, national-results.yaml and areas/<area>.yaml",
+            )
     if fw is None or intro is None:
         return None
     return FrameworkBundle(key, fw, intro, areas, national, docs)
@@ -163,8 +175,12 @@ def load_force(folder: Path, root: Path, frameworks: dict[str, FrameworkBundle],
     known = {a.id for a in fb.framework.areas} | {"force", "glossary"}
     for p in _yaml_files(folder):
         if p.stem not in known:
-            diags.error(Loc(relpath(p, root)), "E202", f"'{p.stem}' is not an area of the {fb.key} framework",
-                        "rename the file to one of: " + ", ".join(a.id for a in fb.framework.areas))
+            diags.error(
+                Loc(relpath(p, root)),
+                "E202",
+                f"'{p.stem}' is not an area of the {fb.key} framework",
+                "rename the file to one of: " + ", ".join(a.id for a in fb.framework.areas),
+            )
     if glossary is None or len(areas) != len(fb.framework.areas):
         return None
     return ForceBundle(key, force, areas, glossary, docs)
@@ -194,7 +210,9 @@ def force_folders(root: Path, only: list[str] | None, diags: Diagnostics) -> lis
     names = [p.name for p in folders]
     for name in only or []:
         if name not in names:
-            diags.error(Loc(f"evidence/{name}"), "E204", f"no evidence folder for force '{name}'", "available: " + (", ".join(names) or "none"))
+            diags.error(
+                Loc(f"evidence/{name}"), "E204", f"no evidence folder for force '{name}'", "available: " + (", ".join(names) or "none")
+            )
     return [f for f in folders if not only or f.name in only]
 
 

@@ -8,7 +8,7 @@ import stat
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Union
+from typing import Any
 
 import yaml
 
@@ -22,7 +22,7 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
 MAX_BYTES = 5 * 1024 * 1024
 MAX_DEPTH = 40
 
-Path_ = tuple[Union[str, int], ...]
+Path_ = tuple[str | int, ...]
 
 
 @dataclass
@@ -108,16 +108,22 @@ def _build(events: Any, doc: Document) -> Any:
         if isinstance(ev, yaml.DocumentStartEvent):
             documents += 1
             if documents > 1:
-                raise _Error(*pos, "E008", "more than one YAML document in the file", "keep one document per file; remove the '---' separator")
+                raise _Error(
+                    *pos, "E008", "more than one YAML document in the file", "keep one document per file; remove the '---' separator"
+                )
             continue
         if isinstance(ev, yaml.AliasEvent):
-            raise _Error(*pos, "E005", f"alias '*{ev.anchor}' is not allowed", "write the value out in full; hmic files use no anchors or aliases")
+            raise _Error(
+                *pos, "E005", f"alias '*{ev.anchor}' is not allowed", "write the value out in full; hmic files use no anchors or aliases"
+            )
         anchor = getattr(ev, "anchor", None)
         if anchor is not None:
             raise _Error(*pos, "E005", f"anchor '&{anchor}' is not allowed", "remove the anchor; hmic files use no anchors or aliases")
         tag = getattr(ev, "tag", None)
         if tag is not None and not (isinstance(ev, yaml.ScalarEvent) and tag == "!"):
-            raise _Error(*pos, "E006", f"explicit tag '{tag}' is not allowed", "remove the tag; every value is text and the schema gives it its type")
+            raise _Error(
+                *pos, "E006", f"explicit tag '{tag}' is not allowed", "remove the tag; every value is text and the schema gives it its type"
+            )
         if isinstance(ev, yaml.ScalarEvent):
             value: str = ev.value
             # `key:` with nothing after it is the empty text, whichever parser read it (libyaml gives a
@@ -229,7 +235,9 @@ def load(path: Path, root: Path) -> Document:
     rel = relpath(path, root)
     try:
         if path.is_dir():
-            raise HmicError([Diagnostic(Loc(rel), "E001", "is a directory, expected a YAML file", hint="remove the directory or rename it")])
+            raise HmicError(
+                [Diagnostic(Loc(rel), "E001", "is a directory, expected a YAML file", hint="remove the directory or rename it")]
+            )
         st = path.stat()
         special = _SPECIAL_FILES.get(stat.S_IFMT(st.st_mode))
         if special:  # reading would wait for a writer (a pipe) or never end (/dev/zero)
@@ -241,10 +249,19 @@ def load(path: Path, root: Path) -> Document:
             size = max(size, len(raw))
         if size > MAX_BYTES:
             raise HmicError(
-                [Diagnostic(Loc(rel), "E011", f"file is {size:,} bytes, over the {MAX_BYTES:,}-byte limit", hint="split the content across files")]
+                [
+                    Diagnostic(
+                        Loc(rel),
+                        "E011",
+                        f"file is {size:,} bytes, over the {MAX_BYTES:,}-byte limit",
+                        hint="split the content across files",
+                    )
+                ]
             )
     except OSError as e:
-        raise HmicError([Diagnostic(Loc(rel), "E001", f"cannot read file: {e.strerror or e}", hint="check the path and its permissions")]) from None
+        raise HmicError(
+            [Diagnostic(Loc(rel), "E001", f"cannot read file: {e.strerror or e}", hint="check the path and its permissions")]
+        ) from None
     if b"\x00" in raw:
         before = raw[: raw.index(b"\x00")].decode("utf-8", "replace")
         where = Loc(rel, *_line_col(before, len(before)))

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 from enum import Enum
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, StringConstraints, Tag, model_validator
+
 
 def _flag(v: Any) -> Any:
     """Only true or false: YAML 1.1's yes/no/on/off/y/n would be surprises in a file a person edits."""
@@ -47,7 +48,7 @@ def _item_tag(v: Any) -> str:
 
 
 ItemOrText = Annotated[
-    Union[Annotated[Text, Tag("text")], Annotated[Item, Tag("item")]],
+    Annotated[Text, Tag("text")] | Annotated[Item, Tag("item")],
     Discriminator(_item_tag),
 ]
 
@@ -93,13 +94,11 @@ def _block_tag(v: Any) -> str | None:
 
 
 Block = Annotated[
-    Union[
-        Annotated[Text, Tag("paragraph")],
-        Annotated[Bullets, Tag("bullets")],
-        Annotated[Numbered, Tag("numbered")],
-        Annotated[Table, Tag("table")],
-        Annotated[Insert, Tag("insert")],
-    ],
+    Annotated[Text, Tag("paragraph")]
+    | Annotated[Bullets, Tag("bullets")]
+    | Annotated[Numbered, Tag("numbered")]
+    | Annotated[Table, Tag("table")]
+    | Annotated[Insert, Tag("insert")],
     Discriminator(_block_tag, custom_error_type="block_kind", custom_error_message="unknown block"),
 ]
 

@@ -69,5 +69,6 @@ def distribution(framework: Framework, national: NationalResults, area: str, gra
         return None
     total = sum(row.values()) or 1
     cells = tuple(Cell(g, n, round(100 * n / total), g == grade) for g, n in row.items())
-    return Distribution(area, cells, sum(row.values()), position(framework, row, grade),
-                        "per-force grades" if national.forces else "published totals")
+    return Distribution(
+        area, cells, sum(row.values()), position(framework, row, grade), "per-force grades" if national.forces else "published totals"
+    )

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Sequence
+from typing import Any
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
@@ -36,8 +37,7 @@ class Abbreviations:
         self.titles = titles
         self.simple = all(_PLAIN_TERM.match(t) for t in titles)
         terms = sorted(titles, key=len, reverse=True)
-        self.rx = None if self.simple or not terms else re.compile(
-            r"(?<![\w-])(" + "|".join(re.escape(t) for t in terms) + r")s?(?![\w-])")
+        self.rx = None if self.simple or not terms else re.compile(r"(?<![\w-])(" + "|".join(re.escape(t) for t in terms) + r")s?(?![\w-])")
 
     def find(self, text: str) -> list[tuple[int, int, str]]:
         if not self.titles:
@@ -127,8 +127,12 @@ class Renderer:
         """What markdown-it makes of text with no Markdown in it, without parsing (most prose is plain)."""
         parts, pos = ["<p>"], 0
         for start, end, term in self.abbr.find(text):
-            parts += [_escape_text(text[pos:start]), f'<abbr title="{_escape_text(self.abbr.titles[term])}">',
-                      _escape_text(text[start:end]), "</abbr>"]
+            parts += [
+                _escape_text(text[pos:start]),
+                f'<abbr title="{_escape_text(self.abbr.titles[term])}">',
+                _escape_text(text[start:end]),
+                "</abbr>",
+            ]
             pos = end
         parts += [_escape_text(text[pos:]), "</p>"]
         return Markup("".join(parts))
@@ -172,9 +176,10 @@ def _neutralise_links(text: str) -> str:
     would) is one _validate_link allows; `]:` would start a reference definition, which the HTML
     never honours; `![` would be an image.
     """
+
     def link_end(m: re.Match[str]) -> str:
         if m.group(2) == "(":
-            dest = text[m.end():m.end() + 256].lstrip()
+            dest = text[m.end() : m.end() + 256].lstrip()
             if not dest.startswith("<") and _validate_link(html.unescape(dest).replace("\\", "")):
                 return m.group(0)
         return m.group(1) + "]\\" + m.group(2)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 from dataclasses import dataclass, field
@@ -21,8 +22,7 @@ from .prose import Prose, ProseError, Renderer, md_cell, md_escape
 FORMATS = ("md", "html", "pdf")
 # The PDF is the HTML template rendered with medium="pdf", which adds the paged-media stylesheet.
 TEMPLATE_NAMES = {"md": "report.md.j2", "html": "report.html.j2", "pdf": "report.html.j2"}
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November",
-          "December")
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December")
 
 
 def packaged_templates() -> Path:
@@ -182,11 +182,20 @@ class _Builder:
             elif isinstance(b, m.Numbered):
                 out.append(BlockView("numbered", items=[self.item(i) for i in b.numbered]))
             elif isinstance(b, m.Table):
-                out.append(BlockView("table", header=[self.prose(h) for h in b.table.header],
-                                     rows=[[self.prose(c) for c in row] for row in b.table.rows]))
+                out.append(
+                    BlockView(
+                        "table", header=[self.prose(h) for h in b.table.header], rows=[[self.prose(c) for c in row] for row in b.table.rows]
+                    )
+                )
             elif isinstance(b, m.Insert):
-                out.append(BlockView("grades", grades=[GradeView(g.name, self.anchor("grade-" + g.name), self.blocks(g.definition))
-                                                       for g in self.fb.framework.grades]))
+                out.append(
+                    BlockView(
+                        "grades",
+                        grades=[
+                            GradeView(g.name, self.anchor("grade-" + g.name), self.blocks(g.definition)) for g in self.fb.framework.grades
+                        ],
+                    )
+                )
         return out
 
     def section(self, s: m.Section | m.Introduction, prefix: str = "") -> SectionView:
@@ -244,8 +253,9 @@ def chart(dist: Distribution | None) -> list[Bar]:
     bars = []
     for i, c in enumerate(dist.cells):
         h = round((CHART_H - AXIS_H - 20) * c.count / top)
-        bars.append(Bar(c.grade, c.count, BAR_GAP + i * (width + BAR_GAP), CHART_H - AXIS_H - h, width, h, c.is_force,
-                        _label_lines(c.grade)))
+        bars.append(
+            Bar(c.grade, c.count, BAR_GAP + i * (width + BAR_GAP), CHART_H - AXIS_H - h, width, h, c.is_force, _label_lines(c.grade))
+        )
     return bars
 
 
@@ -325,11 +335,20 @@ def build_report(project: Project, fo: ForceBundle) -> Report:
                 labels=labels,
                 national_context=b.blocks(crit.national_context) if crit else [],
                 contextual_factors=b.blocks(ev.contextual_factors),
-                lists=[ListView(k, f"{ad.id}-{k.replace('_', '-')}", labels[k], [b.item(i) for i in getattr(ev, k)])
-                       for k in m.EVIDENCE_LISTS if getattr(ev, k)],
+                lists=[
+                    ListView(k, f"{ad.id}-{k.replace('_', '-')}", labels[k], [b.item(i) for i in getattr(ev, k)])
+                    for k in m.EVIDENCE_LISTS
+                    if getattr(ev, k)
+                ],
                 developing_practice=[
-                    CaseStudyView(b.prose(c.inspection_area), b.prose(c.title), b.blocks(c.problem), b.blocks(c.solution),
-                                  [b.prose(o) for o in c.outcomes], b.prose(c.contact))
+                    CaseStudyView(
+                        b.prose(c.inspection_area),
+                        b.prose(c.title),
+                        b.blocks(c.problem),
+                        b.blocks(c.solution),
+                        [b.prose(o) for o in c.outcomes],
+                        b.prose(c.contact),
+                    )
                     for c in ev.developing_practice
                 ],
                 recommendations=[b.prose(r.text) for r in ev.recommendations],
@@ -352,8 +371,11 @@ def build_report(project: Project, fo: ForceBundle) -> Report:
     contents = [
         ContentsEntry(intro.title, intro.anchor, [ContentsEntry(s.title, s.anchor) for s in intro.sections]),
         ContentsEntry(overview.title, overview.anchor, [ContentsEntry(s.title, s.anchor) for s in overview.sections]),
-        ContentsEntry(labels["findings"], "findings", [ContentsEntry(labels["national_summary"], "national-summary"),
-                                                      ContentsEntry(labels["force_summary"], "force-summary")]),
+        ContentsEntry(
+            labels["findings"],
+            "findings",
+            [ContentsEntry(labels["national_summary"], "national-summary"), ContentsEntry(labels["force_summary"], "force-summary")],
+        ),
         *[ContentsEntry(a.title, a.anchor) for a in areas],
     ]
     if recommendations:
@@ -396,10 +418,8 @@ class _QuietBytecodeCache(jinja2.FileSystemBytecodeCache):
             bucket.reset()
 
     def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        try:
+        with contextlib.suppress(OSError):
             super().dump_bytecode(bucket)
-        except OSError:
-            pass
 
 
 def make_environment(user_templates: Path | None, root: Path, cache_dir: Path | None = None) -> jinja2.Environment:
@@ -411,10 +431,12 @@ def make_environment(user_templates: Path | None, root: Path, cache_dir: Path | 
     if (root / "templates").is_dir() and (root / "templates").resolve() != default.resolve():
         search.append(str(root / "templates"))
     search.append(str(default))
-    loader = jinja2.ChoiceLoader([
-        jinja2.FileSystemLoader(search),
-        jinja2.PrefixLoader({"default": jinja2.FileSystemLoader(str(default))}),
-    ])
+    loader = jinja2.ChoiceLoader(
+        [
+            jinja2.FileSystemLoader(search),
+            jinja2.PrefixLoader({"default": jinja2.FileSystemLoader(str(default))}),
+        ]
+    )
     cache = None
     if cache_dir is not None:
         try:
@@ -497,8 +519,7 @@ def draft_mark(draft: Draft, labels: dict[str, str]) -> DraftMark:
     return DraftMark(labels["draft"], labels["draft_watermark"], date, commit, f"{labels['draft']} · built {date} · commit {commit}")
 
 
-def render(report: Report, env: jinja2.Environment, fmt: str, draft: Draft | None = None,
-           source_date_epoch: int | None = None) -> str:
+def render(report: Report, env: jinja2.Environment, fmt: str, draft: Draft | None = None, source_date_epoch: int | None = None) -> str:
     """One output format's text (for "pdf", the HTML that pdf.py lays out on pages).
 
     `source_date_epoch` dates the PDF's metadata; without it the PDF carries no date.
@@ -509,9 +530,16 @@ def render(report: Report, env: jinja2.Environment, fmt: str, draft: Draft | Non
         created = dt.datetime.fromtimestamp(source_date_epoch, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     try:
         template = env.get_template(name)
-        return template.render(report=report, labels=report.labels, chart_width=CHART_W, chart_height=CHART_H,
-                               axis_y=CHART_H - AXIS_H + 14, medium=fmt, created=created,
-                               draft=draft_mark(draft, report.labels) if draft else None)
+        return template.render(
+            report=report,
+            labels=report.labels,
+            chart_width=CHART_W,
+            chart_height=CHART_H,
+            axis_y=CHART_H - AXIS_H + 14,
+            medium=fmt,
+            created=created,
+            draft=draft_mark(draft, report.labels) if draft else None,
+        )
     except jinja2.TemplateError as e:
         raise HmicError([_template_error(e, env, name)]) from None
     except ProseError as e:
@@ -520,5 +548,13 @@ def render(report: Report, env: jinja2.Environment, fmt: str, draft: Draft | Non
         # A template that asks for too much (range(10**9), a macro calling itself): a diagnostic, not a crash.
         filename, line = _template_frame(e, name)
         what = {RecursionError: "recursion too deep", OverflowError: "a number too large", MemoryError: "out of memory"}[type(e)]
-        raise HmicError([Diagnostic(Loc(filename, line, 1 if line else 0), "E601", f"template error: {what} ({e})",
-                                    hint="fix the template: a macro calling itself, or a loop or string far too large")]) from None
+        raise HmicError(
+            [
+                Diagnostic(
+                    Loc(filename, line, 1 if line else 0),
+                    "E601",
+                    f"template error: {what} ({e})",
+                    hint="fix the template: a macro calling itself, or a loop or string far too large",
+                )
+            ]
+        ) from None

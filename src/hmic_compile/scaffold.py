@@ -73,8 +73,14 @@ def scalar(text: str) -> str:
 def comment(text: str, indent: str = "", first: str = "", width: int = WIDTH) -> list[str]:
     """`text` as comment lines, wrapped."""
     lead = f"{indent}# "
-    return textwrap.wrap(text, width=width, initial_indent=lead + first, subsequent_indent=lead + ("  " if first else ""),
-                         break_long_words=False, break_on_hyphens=False) or [lead.rstrip()]
+    return textwrap.wrap(
+        text,
+        width=width,
+        initial_indent=lead + first,
+        subsequent_indent=lead + ("  " if first else ""),
+        break_long_words=False,
+        break_on_hyphens=False,
+    ) or [lead.rstrip()]
 
 
 def _lines(*parts: str | list[str]) -> str:
@@ -125,16 +131,19 @@ def _national_line(fb: FrameworkBundle, area: str) -> list[str]:
     if nat.totals.get(area):
         row = nat.totals[area]
         counts = _join([f"{g.name} {row.get(g.name, 0)}" for g in fb.framework.grades])
-        text = (f"The national totals ({rel}) count forces at: {counts}. A grade they count no force at is an error "
-                "(E506): check the totals first.")
+        text = (
+            f"The national totals ({rel}) count forces at: {counts}. A grade they count no force at is an error "
+            "(E506): check the totals first."
+        )
         return comment(text)
     if nat.forces:
         return comment(f"{rel} lists every force's grades: the grade here must match this force's row there (E507).")
     return []
 
 
-def force_yaml(fb: FrameworkBundle, key: str, name: str, year: int, sibling: Sibling | None, previous: Previous | None,
-               header: list[str]) -> str:
+def force_yaml(
+    fb: FrameworkBundle, key: str, name: str, year: int, sibling: Sibling | None, previous: Previous | None, header: list[str]
+) -> str:
     fw = fb.framework
     sf = sibling.force if sibling else None
     publisher = sf.publisher if sf else "Her Majesty's Inspectorate of Constabulary"
@@ -149,20 +158,25 @@ def force_yaml(fb: FrameworkBundle, key: str, name: str, year: int, sibling: Sib
         prev_lines = ["previous_grades:"]
         for a in graded:
             if a.id in previous.grades:
-                prev_lines += [f"  {a.id}:", f"    grade: {scalar(previous.grades[a.id])}",
-                               f"    assessment: {scalar(f'{previous.year} inspection')}"]
+                prev_lines += [
+                    f"  {a.id}:",
+                    f"    grade: {scalar(previous.grades[a.id])}",
+                    f"    assessment: {scalar(f'{previous.year} inspection')}",
+                ]
         prev_source = comment(f"Taken from evidence/{previous.key}: check each grade, and word the assessment as the report should.")
     else:
         prev_lines = ["previous_grades: {}"]
         if graded:
-            prev_lines += [f"#   {graded[0].id}:", f"#     grade: {fw.grades[-1].name}",
-                           f"#     assessment: {year - 1} baseline assessment"]
+            prev_lines += [
+                f"#   {graded[0].id}:",
+                f"#     grade: {fw.grades[-1].name}",
+                f"#     assessment: {year - 1} baseline assessment",
+            ]
         prev_source = []
     overview_title = sf.overview.title if sf else "Force overview"
     return _lines(
         header,
-        comment(f"{name}, {fw.title}: the title page, the force overview and earlier grades. Every key is described in "
-                "docs/format.md."),
+        comment(f"{name}, {fw.title}: the title page, the force overview and earlier grades. Every key is described in docs/format.md."),
         "",
         comment("The force's full name as the report prints it, e.g. 'Norfolk Constabulary'."),
         f"name: {scalar(name)}",
@@ -179,8 +193,10 @@ def force_yaml(fb: FrameworkBundle, key: str, name: str, year: int, sibling: Sib
         "# copyright: CROWN COPYRIGHT         # optional",
         f"# first_published: FIRST PUBLISHED {year}  # optional",
         "",
-        comment("The force overview and context: a title, paragraphs and lists under 'body', and sub-sections, each "
-                "{title, body, sections}, under 'sections'."),
+        comment(
+            "The force overview and context: a title, paragraphs and lists under 'body', and sub-sections, each "
+            "{title, body, sections}, under 'sections'."
+        ),
         "overview:",
         f"  title: {scalar(overview_title)}",
         "  body: []",
@@ -191,8 +207,10 @@ def force_yaml(fb: FrameworkBundle, key: str, name: str, year: int, sibling: Sib
         "  #     body:",
         "  #       - ...",
         "",
-        comment(f"The grades of the previous inspection, per graded area (optional): the report shows the direction of "
-                f"travel. Grades on this framework's scale, best first: {grades}."),
+        comment(
+            f"The grades of the previous inspection, per graded area (optional): the report shows the direction of "
+            f"travel. Grades on this framework's scale, best first: {grades}."
+        ),
         prev_source,
         prev_lines,
     )
@@ -203,8 +221,11 @@ def area_yaml(fb: FrameworkBundle, ad: m.AreaDef, name: str, year: int, header: 
     crit = fb.areas.get(ad.id)
     criteria = crit.criteria if crit else []
     crit_rel = f"criteria/{fb.key}/areas/{ad.id}.yaml"
-    status = ("This area is graded. Until it has judgements and a grade it is a draft: `hmic validate` reports it, "
-              "`hmic grade` cannot grade it." if ad.graded else "This area is not graded: it takes no grade, judgements or factors.")
+    status = (
+        "This area is graded. Until it has judgements and a grade it is a draft: `hmic validate` reports it, `hmic grade` cannot grade it."
+        if ad.graded
+        else "This area is not graded: it takes no grade, judgements or factors."
+    )
     parts: list[str | list[str]] = [
         header,
         comment(f"{name}, {year}: {ad.title}."),
@@ -214,9 +235,11 @@ def area_yaml(fb: FrameworkBundle, ad: m.AreaDef, name: str, year: int, header: 
     ]
     if ad.graded:
         parts += [
-            comment(f"The grade awarded, one of the scale (best first): {_join([g.name for g in fw.grades])}. `hmic grade` "
-                    "derives a grade from the judgements below; if the one awarded differs, grade_rationale gives the "
-                    "professional judgement, which the report prints."),
+            comment(
+                f"The grade awarded, one of the scale (best first): {_join([g.name for g in fw.grades])}. `hmic grade` "
+                "derives a grade from the judgements below; if the one awarded differs, grade_rationale gives the "
+                "professional judgement, which the report prints."
+            ),
             _national_line(fb, ad.id),
             f"# grade:  # {' | '.join(g.name for g in fw.grades)}",
             "# grade_rationale: >-",
@@ -227,8 +250,10 @@ def area_yaml(fb: FrameworkBundle, ad: m.AreaDef, name: str, year: int, header: 
         comment("The force's own context for this area: paragraphs (plain text), bullets, numbered lists or tables."),
         "contextual_factors: []",
         "",
-        comment("The findings. An item is text, or {id, text, items}: give it an id (lower-case letters, digits and "
-                "hyphens, unique in the force) when a judgement cites it."),
+        comment(
+            "The findings. An item is text, or {id, text, items}: give it an id (lower-case letters, digits and "
+            "hyphens, unique in the force) when a judgement cites it."
+        ),
         "#   - id: " + _prefix(ad.id) + "-example",
         "#     text: >-",
         "#       What the inspection found.",
@@ -255,9 +280,11 @@ def _prefix(area: str) -> str:
 def _judgements(fw: m.Framework, criteria: list[m.Criterion], crit_rel: str) -> list[str]:
     if not criteria:
         return comment(f"{crit_rel} sets no criteria for this area yet, so its grade cannot be derived.")
-    out = comment(f"One judgement per criterion of {crit_rel}: met, partly met or not met, citing under 'evidence' the "
-                  "ids of the items that support it. A criterion met cites at least one strength; one not met cites at "
-                  "least one area for improvement. Uncomment the block (Ctrl+/ in VS Code) as you judge.")
+    out = comment(
+        f"One judgement per criterion of {crit_rel}: met, partly met or not met, citing under 'evidence' the "
+        "ids of the items that support it. A criterion met cites at least one strength; one not met cites at "
+        "least one area for improvement. Uncomment the block (Ctrl+/ in VS Code) as you judge."
+    )
     out.append("# judgements:")
     for level in fw.levels:
         for c in (c for c in criteria if c.level == level):
@@ -266,49 +293,71 @@ def _judgements(fw: m.Framework, criteria: list[m.Criterion], crit_rel: str) -> 
             out += [f"#   - criterion: {c.id}", "#     judgement:  # met | partly met | not met", "#     evidence: []"]
     if fw.factors:
         out += [""]
-        out += comment("The framework's further factors, judged like criteria: "
-                       + "; ".join(f"{f.id}: {f.text}" for f in fw.factors))
+        out += comment("The framework's further factors, judged like criteria: " + "; ".join(f"{f.id}: {f.text}" for f in fw.factors))
         out.append("# factors:")
         for f in fw.factors:
             out += [f"#   - factor: {f.id}", "#     judgement:  # met | partly met | not met", "#     evidence: []"]
     return out
 
 
-def glossary_yaml(name: str, year: int, used: list[str], meanings: dict[str, tuple[str, str]], left_out: dict[str, str],
-                  header: list[str]) -> str:
+def glossary_yaml(
+    name: str, year: int, used: list[str], meanings: dict[str, tuple[str, str]], left_out: dict[str, str], header: list[str]
+) -> str:
     known = sorted((w for w in used if w in meanings), key=str.lower)
     kept_out = [w for w in used if w not in meanings and w in left_out]
     unknown = [w for w in used if w not in meanings and w not in left_out]
     sources = sorted({meanings[w][1] for w in known})
     parts: list[str | list[str]] = [
         header,
-        comment(f"{name}, {year}: the glossary of terms and abbreviations, in the order printed. Every abbreviation the "
-                "report prints needs an entry; an entry the report never uses is a warning."),
+        comment(
+            f"{name}, {year}: the glossary of terms and abbreviations, in the order printed. Every abbreviation the "
+            "report prints needs an entry; an entry the report never uses is a warning."
+        ),
     ]
     if known:
-        parts.append(comment("These are the abbreviations the framework's shared text and this scaffold use, with the meanings "
-                             f"given in {_join(f'evidence/{s}/glossary.yaml' for s in sources)}. Add the force's own."))
+        parts.append(
+            comment(
+                "These are the abbreviations the framework's shared text and this scaffold use, with the meanings "
+                f"given in {_join(f'evidence/{s}/glossary.yaml' for s in sources)}. Add the force's own."
+            )
+        )
         parts.append("terms:")
         for w in known:
             parts += [f"  - term: {scalar(w)}", f"    meaning: {scalar(meanings[w][0])}"]
     else:
         parts += ["terms: []  # at least one: {term, meaning}"]
     if kept_out or unknown:
-        parts += ["", comment("Abbreviations the report uses that the printed glossary leaves out: move one to 'terms', with "
-                              "its meaning, to print it."), "unexpanded:"]
+        parts += [
+            "",
+            comment(
+                "Abbreviations the report uses that the printed glossary leaves out: move one to 'terms', with its meaning, to print it."
+            ),
+            "unexpanded:",
+        ]
         if kept_out:
             sources = sorted({left_out[w] for w in kept_out})
             parts += comment(f"left out of {_join(f'evidence/{s}/glossary.yaml' for s in sources)} too:", indent="  ")
             parts += [f"  - {scalar(w)}" for w in kept_out]
         if unknown:
-            parts += comment("no other force's glossary explains these: give each a meaning under 'terms', or confirm "
-                             "that the glossary should leave it out", indent="  ")
+            parts += comment(
+                "no other force's glossary explains these: give each a meaning under 'terms', or confirm "
+                "that the glossary should leave it out",
+                indent="  ",
+            )
             parts += [f"  - {scalar(w)}" for w in unknown]
     return _lines(*parts)
 
 
-def scaffold(fb: FrameworkBundle, key: str, name: str, year: int, siblings: list[Sibling], previous: Previous | None,
-             schemas: Path | None, folder: Path) -> Scaffold:
+def scaffold(
+    fb: FrameworkBundle,
+    key: str,
+    name: str,
+    year: int,
+    siblings: list[Sibling],
+    previous: Previous | None,
+    schemas: Path | None,
+    folder: Path,
+) -> Scaffold:
     """Every file of the new force's folder, as text. Pure apart from the relative schema paths."""
     fw = fb.framework
     sibling = next((s for s in siblings if s.force is not None and s.force.framework == fb.key), None)
@@ -346,8 +395,10 @@ def _notes(fb: FrameworkBundle, key: str, used: list[str], meanings: dict[str, t
     slug = key.rsplit("-", 1)[0]
     rel = f"criteria/{fb.key}/national-results.yaml"
     if nat is not None and nat.forces and slug not in nat.forces:
-        notes.append(f"{rel} lists {len(nat.forces)} forces' grades and not '{slug}': once its areas are graded, add "
-                     f"forces.{slug} there (E507); the framework counts {fb.framework.number_of_forces} forces (E503)")
+        notes.append(
+            f"{rel} lists {len(nat.forces)} forces' grades and not '{slug}': once its areas are graded, add "
+            f"forces.{slug} there (E507); the framework counts {fb.framework.number_of_forces} forces (E503)"
+        )
     unknown = [w for w in used if w not in meanings and w not in left_out]
     if unknown:
         notes.append(f"glossary.yaml: no other force's glossary explains {_join(unknown)}; they are listed under 'unexpanded'")
@@ -410,11 +461,15 @@ def _previous(root: Path, slug: str, year: int, fb: FrameworkBundle) -> Previous
 def plan(root: Path, name: str, year: int) -> Scaffold:
     """The scaffold for evidence/<name>-<year>/; raises ScaffoldError when it cannot or must not be written."""
     if not NAME_RE.match(name):
-        raise ScaffoldError(f"'{name}' is not a force name hmic can use as a folder",
-                            "use lower-case letters, digits and hyphens, e.g. west-midlands", usage=True)
+        raise ScaffoldError(
+            f"'{name}' is not a force name hmic can use as a folder",
+            "use lower-case letters, digits and hyphens, e.g. west-midlands",
+            usage=True,
+        )
     if re.search(r"-\d{4}$", name):
-        raise ScaffoldError(f"'{name}' already ends with a year",
-                            f"give the name alone: hmic new force {name.rsplit('-', 1)[0]} --year {year}", usage=True)
+        raise ScaffoldError(
+            f"'{name}' already ends with a year", f"give the name alone: hmic new force {name.rsplit('-', 1)[0]} --year {year}", usage=True
+        )
     key = f"{name}-{year}"
     folder = root / "evidence" / key
     if folder.exists() or folder.is_symlink():
@@ -423,19 +478,21 @@ def plan(root: Path, name: str, year: int) -> Scaffold:
     fw_folder = crit / str(year)
     if not (fw_folder / "framework.yaml").is_file():
         have = sorted(p.name for p in crit.iterdir() if (p / "framework.yaml").is_file()) if crit.is_dir() else []
-        raise ScaffoldError(f"no framework for {year}: criteria/{year}/framework.yaml does not exist",
-                            "available: " + (_join(have) or f"none (is --root {root} the project folder?)"))
+        raise ScaffoldError(
+            f"no framework for {year}: criteria/{year}/framework.yaml does not exist",
+            "available: " + (_join(have) or f"none (is --root {root} the project folder?)"),
+        )
     diags = Diagnostics()
     fb = load_framework(fw_folder, root, diags)
     if fb is None or diags.errors:
         raise ScaffoldError(f"the {year} framework has problems; fix them first (hmic validate)", diagnostics=diags.sorted())
     if fb.framework.year != year:
-        raise ScaffoldError(f"criteria/{year}/framework.yaml is the framework of {fb.framework.year}, not {year}",
-                            diagnostics=[])
+        raise ScaffoldError(f"criteria/{year}/framework.yaml is the framework of {fb.framework.year}, not {year}", diagnostics=[])
     schemas = root / "schemas"
     display = " ".join(w.capitalize() for w in name.split("-"))
-    return scaffold(fb, key, display, year, _siblings(root, key), _previous(root, name, year, fb),
-                    schemas if schemas.is_dir() else None, folder)
+    return scaffold(
+        fb, key, display, year, _siblings(root, key), _previous(root, name, year, fb), schemas if schemas.is_dir() else None, folder
+    )
 
 
 def write(root: Path, sc: Scaffold) -> Path:
@@ -451,4 +508,3 @@ def write(root: Path, sc: Scaffold) -> Path:
         with open(folder / fname, "x", encoding="utf-8", newline="\n") as f:
             f.write(text)
     return folder
-

@@ -89,8 +89,11 @@ def kind_of(rel: str) -> Kind | None:
         return None
     parts = p.parts
     if len(parts) == 3 and parts[0] == "criteria":
-        return {"framework": BY_NAME["framework"], "introduction": BY_NAME["introduction"],
-                "national-results": BY_NAME["national-results"]}.get(p.stem)
+        return {
+            "framework": BY_NAME["framework"],
+            "introduction": BY_NAME["introduction"],
+            "national-results": BY_NAME["national-results"],
+        }.get(p.stem)
     if len(parts) == 4 and parts[0] == "criteria" and parts[2] == "areas":
         return BY_NAME["area-criteria"]
     if len(parts) == 3 and parts[0] == "evidence":
@@ -107,7 +110,7 @@ def modeline(file: Path, kind: Kind, schemas: Path) -> str:
 def with_modeline(text: str, line: str) -> str:
     """`text` with `line` as its first line, replacing an earlier modeline (a byte-order mark stays first)."""
     bom = "\ufeff" if text.startswith("\ufeff") else ""
-    body = text[len(bom):]
+    body = text[len(bom) :]
     eol = "\r\n" if "\r\n" in body else "\n"
     if body.startswith(MODELINE_PREFIX):
         body = body.split("\n", 1)[1] if "\n" in body else ""

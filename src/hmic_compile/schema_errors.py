@@ -71,10 +71,9 @@ def data_path(data: Any, loc: tuple[Any, ...]) -> tuple[Path_, Any]:
     cur = data
     missing: Any = None
     for el in loc:
-        if isinstance(cur, dict) and isinstance(el, str) and el in cur:
-            cur = cur[el]
-            path.append(el)
-        elif isinstance(cur, list) and isinstance(el, int) and 0 <= el < len(cur):
+        in_dict = isinstance(cur, dict) and isinstance(el, str) and el in cur
+        in_list = isinstance(cur, list) and isinstance(el, int) and 0 <= el < len(cur)
+        if in_dict or in_list:
             cur = cur[el]
             path.append(el)
         else:

@@ -84,8 +84,10 @@ pre { white-space: pre-wrap; }
 
 
 def _page(title: str, body: str) -> bytes:
-    return (f'<!DOCTYPE html>\n<html lang="en-GB">\n<head>\n<meta charset="utf-8">\n<title>{html.escape(title)}</title>\n'
-            f"<style>{PAGE_STYLE}</style>\n</head>\n<body>\n{body}\n</body>\n</html>\n").encode()
+    return (
+        f'<!DOCTYPE html>\n<html lang="en-GB">\n<head>\n<meta charset="utf-8">\n<title>{html.escape(title)}</title>\n'
+        f"<style>{PAGE_STYLE}</style>\n</head>\n<body>\n{body}\n</body>\n</html>\n"
+    ).encode()
 
 
 @dataclass
@@ -100,15 +102,17 @@ class Response:
 def diagnostics_page(key: str, diags: list[Diagnostic]) -> bytes:
     """The input's problems, escaped, in place of the report."""
     lines = "\n".join(html.escape(d.text()) for d in diags)
-    return _page(f"{key}: problems in the input", f"<main>\n<h1>{html.escape(key)}: the report cannot be built</h1>\n"
-                 f"<p>{html.escape(summary(diags))}. Fix them and save: this page updates by itself.</p>\n<pre>{lines}</pre>\n</main>")
+    return _page(
+        f"{key}: problems in the input",
+        f"<main>\n<h1>{html.escape(key)}: the report cannot be built</h1>\n"
+        f"<p>{html.escape(summary(diags))}. Fix them and save: this page updates by itself.</p>\n<pre>{lines}</pre>\n</main>",
+    )
 
 
 class Site:
     """The project as last read, and its reports, rebuilt whenever a watched file changes."""
 
-    def __init__(self, root: Path, force: str | None = None, templates: Path | None = None,
-                 log: Callable[[str], None] = lambda line: None):
+    def __init__(self, root: Path, force: str | None = None, templates: Path | None = None, log: Callable[[str], None] = lambda line: None):
         self.root, self.force, self.templates, self.log = root, force, templates, log
         self.generation = 0
         self.rebuilt = ""
@@ -157,8 +161,11 @@ class Site:
             self.generation += 1
             self.rebuilt = time.strftime("%H:%M:%S")
         errors = sum(d.is_error for d in self._diags)
-        self.log(f"read the project ({summary(self._diags)})" if self.generation == 1 else
-                 f"changed: rebuilt ({summary(self._diags)})" + (": the page shows them" if errors else ""))
+        self.log(
+            f"read the project ({summary(self._diags)})"
+            if self.generation == 1
+            else f"changed: rebuilt ({summary(self._diags)})" + (": the page shows them" if errors else "")
+        )
         return True
 
     # -- what is shown --
@@ -171,8 +178,12 @@ class Site:
 
     def status(self) -> dict[str, object]:
         with self._lock:
-            return {"generation": self.generation, "rebuilt": self.rebuilt, "summary": summary(self._diags),
-                    "diagnostics": [d.text() for d in self._diags]}
+            return {
+                "generation": self.generation,
+                "rebuilt": self.rebuilt,
+                "summary": summary(self._diags),
+                "diagnostics": [d.text() for d in self._diags],
+            }
 
     def report(self, key: str) -> bytes:
         with self._lock:
@@ -214,11 +225,13 @@ class Site:
 
 def wrapper(key: str) -> bytes:
     k = html.escape(key)
-    body = (f'<header><strong>hmic serve</strong><span>{k}</span><span id="status">starting…</span>'
-            f'<a href="report.html" target="_blank">open the report alone</a></header>\n'
-            f'<ol id="diagnostics"></ol>\n'
-            f'<iframe id="report" title="{k} report" src="report.html" data-src="report.html"></iframe>\n'
-            f'<script src="/_hmic/live.js"></script>')
+    body = (
+        f'<header><strong>hmic serve</strong><span>{k}</span><span id="status">starting…</span>'
+        f'<a href="report.html" target="_blank">open the report alone</a></header>\n'
+        f'<ol id="diagnostics"></ol>\n'
+        f'<iframe id="report" title="{k} report" src="report.html" data-src="report.html"></iframe>\n'
+        f'<script src="/_hmic/live.js"></script>'
+    )
     return _page(f"{key} — hmic serve", body)
 
 
@@ -237,8 +250,11 @@ class _Handler(BaseHTTPRequestHandler):
             r = self.site.route(self.path)
         except Exception:  # a bug in hmic: keep serving, and show it rather than a blank page  # noqa: BLE001
             text = traceback.format_exc()
-            r = Response(HTTPStatus.INTERNAL_SERVER_ERROR, HTML,
-                         _page("hmic bug", f"<main><h1>hmic failed (a bug, please report it)</h1><pre>{html.escape(text)}</pre></main>"))
+            r = Response(
+                HTTPStatus.INTERNAL_SERVER_ERROR,
+                HTML,
+                _page("hmic bug", f"<main><h1>hmic failed (a bug, please report it)</h1><pre>{html.escape(text)}</pre></main>"),
+            )
         self.send_response(r.status)
         self.send_header("Content-Type", r.content_type)
         self.send_header("Content-Length", str(len(r.body)))

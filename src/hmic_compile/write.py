@@ -17,9 +17,17 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def manifest(*, version: str, force: str, inputs: list[tuple[str, str]], templates: list[tuple[str, str]],
-             outputs: dict[str, bytes], git_commit: str | None, source_date_epoch: int | None,
-             draft_date: str | None = None) -> bytes:
+def manifest(
+    *,
+    version: str,
+    force: str,
+    inputs: list[tuple[str, str]],
+    templates: list[tuple[str, str]],
+    outputs: dict[str, bytes],
+    git_commit: str | None,
+    source_date_epoch: int | None,
+    draft_date: str | None = None,
+) -> bytes:
     """The build's record; `draft_date` (ISO) is given for a draft build, whose every page says so."""
     data: dict[str, Any] = {
         "hmic_version": version,
@@ -56,8 +64,16 @@ def write_atomic(target: Path, files: dict[str, bytes], shown: str) -> None:
             os.rename(target, old)
         os.rename(tmp, target)
     except OSError as e:
-        raise HmicError([Diagnostic(Loc(shown), "E701", f"cannot write the report: {e.strerror or e}",
-                                    hint="check that the output folder is writable and the disk has space; the previous output is unchanged")]) from None
+        raise HmicError(
+            [
+                Diagnostic(
+                    Loc(shown),
+                    "E701",
+                    f"cannot write the report: {e.strerror or e}",
+                    hint="check that the output folder is writable and the disk has space; the previous output is unchanged",
+                )
+            ]
+        ) from None
     finally:
         # Whatever stopped us (an error, Ctrl-C between any two steps): if the new folder is not in
         # place, the previous output goes back; temporary folders never remain.
