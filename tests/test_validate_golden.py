@@ -16,7 +16,10 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -74,6 +77,11 @@ def anonymise(text: str, root: Path) -> str:
     return text
 
 
+def _needs_unprivileged_user(case: str) -> bool:
+    maker = BROKEN / case / "make.py"
+    return maker.exists() and "AS_UNPRIVILEGED_USER = True" in maker.read_text(encoding="utf-8")
+
+
 def case_args(case: str) -> list[str]:
     f = BROKEN / case / "args"
     return [a.strip() for a in f.read_text(encoding="utf-8").splitlines() if a.strip()] if f.exists() else []
@@ -99,6 +107,24 @@ def test_broken_case(case: str, tmp_path: Path, golden) -> None:
     assert exit_file.exists(), f"tests/broken/{case}/exit_code is missing: write the exit code hmic validate must give"
     expected_exit = int(exit_file.read_text(encoding="utf-8").strip())
     root = make_project(case, tmp_path / "project")
+    if _needs_unprivileged_user(case) and os.geteuid() == 0:
+        # root reads any file: run this case as nobody, in a user namespace.
+        if not shutil.which("unshare"):
+            pytest.skip("running as root without `unshare`, so a chmod 000 file cannot be made unreadable")
+        proc = subprocess.run(
+            ["unshare", "-U", sys.executable, "-m", "hmic_compile", "validate", "--root", str(root), *case_args(case)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        if "unshare failed" in proc.stderr or "Operation not permitted" in proc.stderr:
+            pytest.skip(f"user namespaces are not available here: {proc.stderr.strip()}")
+        assert "Traceback" not in proc.stderr, proc.stderr
+        assert proc.stdout == "", proc.stdout
+        golden.check(folder / "expected.txt", anonymise(proc.stderr, root))
+        assert proc.returncode == expected_exit, proc.stderr
+        return
     result = run_validate(root, *case_args(case))
     # Diagnostics go to stderr in the text format; nothing is printed on stdout.
     assert result.stdout == "", result.stdout
