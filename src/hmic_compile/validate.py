@@ -440,34 +440,36 @@ def check_force_national(fo: ForceBundle, fb: FrameworkBundle, diags: Diagnostic
 
 
 # Keys whose values are identifiers, codes or title-page lines, not prose to scan for abbreviations.
-_NOT_PROSE = {
-    "id",
-    "area",
-    "criterion",
-    "judgement",
-    "evidence",
-    "factor",
-    "level",
-    "grade",
-    "framework",
-    "labels",
-    "isbn",
-    "year",
-    "term",
-    "insert",
-    "month",
-    "copyright",
-    "first_published",
-    "unexpanded",
-    "meaning",
-}
+NOT_PROSE = frozenset(
+    {
+        "id",
+        "area",
+        "criterion",
+        "judgement",
+        "evidence",
+        "factor",
+        "level",
+        "grade",
+        "framework",
+        "labels",
+        "isbn",
+        "year",
+        "term",
+        "insert",
+        "month",
+        "copyright",
+        "first_published",
+        "unexpanded",
+        "meaning",
+    }
+)
 _ABBREVIATION = re.compile(r"(?<![\w-])([A-Z][A-Za-z]*[A-Z][A-Za-z]*?)(s?)(?![\w-])")
 
 
 def _prose(data: object, path: tuple = ()) -> Iterable[tuple[tuple, str]]:
     if isinstance(data, dict):
         for k, v in data.items():
-            if k not in _NOT_PROSE:
+            if k not in NOT_PROSE:
                 yield from _prose(v, path + (k,))
     elif isinstance(data, list):
         for i, v in enumerate(data):
