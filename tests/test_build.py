@@ -137,3 +137,17 @@ def test_no_outside_requests_in_html(tmp_path: Path, name: str) -> None:
     text = (tmp_path / "norfolk-2007" / name).read_text(encoding="utf-8")
     for needle in ("<script", "<link", "@import", "url(", "<img", "<iframe"):
         assert needle not in text
+
+
+def test_template_cache_keeps_sandboxed_and_trusted_code_apart(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HMIC_CACHE_DIR", str(tmp_path / "cache"))
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "report.md.j2").write_text('{% extends "default/report.md.j2" %}\n', encoding="utf-8")
+    for extra in ([], ["--templates", str(mine)], []):  # trusted, sandboxed, trusted again, one cache
+        code, output = _build(tmp_path / "out", "--format", "md", *extra)
+        assert code == 0, output
+    assert sorted(p.name for p in (tmp_path / "cache").iterdir()) == ["sandboxed", "trusted"]
+    (mine / "report.md.j2").write_text("{{ cycler.__init__.__globals__ }}\n", encoding="utf-8")
+    code, output = _build(tmp_path / "out2", "--format", "md", "--templates", str(mine))
+    assert code == 1 and "unsafe" in output

@@ -6,6 +6,7 @@ import hashlib
 import re
 import stat
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -62,10 +63,27 @@ _INVISIBLE = {"Cf", "Cc"}
 
 
 def _check_key(key: str, pos: tuple[int, int]) -> None:
+    if key.isascii() and key.isprintable():
+        return  # the common case; only non-ASCII text can hide format characters
     bad = [c for c in key if unicodedata.category(c) in _INVISIBLE]
     if bad:
         names = ", ".join(f"U+{ord(c):04X} {unicodedata.name(c, 'control character')}" for c in dict.fromkeys(bad))
         raise _Error(*pos, "E012", f"key {key!r} contains invisible characters ({names})", "type the key with plain letters")
+
+
+def _events(text: str) -> Iterator[Any]:
+    """libyaml's events, one C call each (yaml.parse makes two per event)."""
+    parser = _Loader(text)
+    try:
+        get = parser.get_event
+        while (ev := get()) is not None:
+            yield ev
+    finally:
+        parser.dispose()
+
+
+_SKIPPED = (yaml.StreamStartEvent, yaml.StreamEndEvent, yaml.DocumentEndEvent)
+_ENDS = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
 
 
 def _build(events: Any, doc: Document) -> Any:
@@ -82,7 +100,7 @@ def _build(events: Any, doc: Document) -> Any:
             doc.locs[()] = pos
             return ()
         container, cpath, pending = stack[-1]
-        if isinstance(container, list):
+        if type(container) is list:
             p = cpath + (len(container),)
             container.append(value)
             doc.locs[p] = pos
@@ -99,32 +117,35 @@ def _build(events: Any, doc: Document) -> Any:
         return p
 
     def is_key_slot() -> bool:
-        return bool(stack) and isinstance(stack[-1][0], dict) and stack[-1][2] is None
+        return bool(stack) and type(stack[-1][0]) is dict and stack[-1][2] is None
 
     for ev in events:
-        pos = _pos(ev.start_mark)
-        if isinstance(ev, yaml.StreamStartEvent | yaml.StreamEndEvent | yaml.DocumentEndEvent):
+        cls = type(ev)  # dispatch on the exact class: libyaml gives nothing else, and it is the hot loop
+        if cls in _SKIPPED:
             continue
-        if isinstance(ev, yaml.DocumentStartEvent):
+        pos = (ev.start_mark.line + 1, ev.start_mark.column + 1)
+        if cls is yaml.DocumentStartEvent:
             documents += 1
             if documents > 1:
                 raise _Error(
                     *pos, "E008", "more than one YAML document in the file", "keep one document per file; remove the '---' separator"
                 )
             continue
-        if isinstance(ev, yaml.AliasEvent):
+        if cls is yaml.AliasEvent:
             raise _Error(
                 *pos, "E005", f"alias '*{ev.anchor}' is not allowed", "write the value out in full; hmic files use no anchors or aliases"
             )
-        anchor = getattr(ev, "anchor", None)
-        if anchor is not None:
-            raise _Error(*pos, "E005", f"anchor '&{anchor}' is not allowed", "remove the anchor; hmic files use no anchors or aliases")
-        tag = getattr(ev, "tag", None)
-        if tag is not None and not (isinstance(ev, yaml.ScalarEvent) and tag == "!"):
+        if cls in _ENDS:
+            stack.pop()
+            continue
+        if ev.anchor is not None:
+            raise _Error(*pos, "E005", f"anchor '&{ev.anchor}' is not allowed", "remove the anchor; hmic files use no anchors or aliases")
+        tag = ev.tag
+        if tag is not None and not (cls is yaml.ScalarEvent and tag == "!"):
             raise _Error(
                 *pos, "E006", f"explicit tag '{tag}' is not allowed", "remove the tag; every value is text and the schema gives it its type"
             )
-        if isinstance(ev, yaml.ScalarEvent):
+        if cls is yaml.ScalarEvent:
             value: str = ev.value
             # `key:` with nothing after it is the empty text, whichever parser read it (libyaml gives a
             # plain scalar style '', the pure-Python parser None), so the schema says "must not be empty".
@@ -142,16 +163,14 @@ def _build(events: Any, doc: Document) -> Any:
                 stack[-1] = (container, cpath, (key, pos))
             else:
                 place(value, pos)
-        elif isinstance(ev, yaml.MappingStartEvent | yaml.SequenceStartEvent):
+        else:  # a mapping or sequence starts
             if is_key_slot():
                 raise _Error(*pos, "E007", "a mapping or list cannot be used as a key", "use a plain text key")
             if len(stack) >= MAX_DEPTH:
                 raise _Error(*pos, "E010", f"nesting deeper than {MAX_DEPTH} levels", "flatten the structure")
-            new: Any = {} if isinstance(ev, yaml.MappingStartEvent) else []
+            new: Any = {} if cls is yaml.MappingStartEvent else []
             p = place(new, pos)
             stack.append((new, p, None))
-        elif isinstance(ev, yaml.MappingEndEvent | yaml.SequenceEndEvent):
-            stack.pop()
     if not have_root:
         raise _Error(1, 1, "E009", "the file is empty", "every hmic file is a mapping of keys to values")
     return root
@@ -197,7 +216,7 @@ def parse(text: str, rel: str) -> Document:
     _check_characters(text, rel)
     doc = Document(rel=rel, data=None)
     try:
-        doc.data = _build(yaml.parse(text, Loader=_Loader), doc)
+        doc.data = _build(_events(text), doc)
     except _Error as e:
         raise HmicError([Diagnostic(Loc(rel, e.line, e.col), e.code, e.message, hint=e.hint)]) from None
     except yaml.MarkedYAMLError as e:

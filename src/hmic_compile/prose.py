@@ -190,6 +190,8 @@ def _neutralise_links(text: str) -> str:
 
 def md_escape(text: str) -> str:
     """Markdown source safe to place in a paragraph: no raw HTML, no links the HTML refuses, no accidental headings."""
+    if "<" not in text and "]" not in text and "![" not in text and not _MD_LINE_START.search(text):
+        return text  # nothing to escape: the common case
     text = _neutralise_links(text).replace("<", "&lt;")
     return _MD_LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), text)
 

@@ -437,15 +437,22 @@ def make_environment(user_templates: Path | None, root: Path, cache_dir: Path | 
             jinja2.PrefixLoader({"default": jinja2.FileSystemLoader(str(default))}),
         ]
     )
+    # A template from --templates or the project's own templates/ runs in Jinja's immutable sandbox:
+    # it cannot reach Python internals or change the report. hmic's own templates are trusted code
+    # and skip the sandbox's per-attribute checks.
+    sandboxed = len(search) > 1
+    env_class = ImmutableSandboxedEnvironment if sandboxed else jinja2.Environment
     cache = None
     if cache_dir is not None:
+        # Compiled code differs with and without the sandbox, and the cache keys only on the template:
+        # each kind keeps its own folder, so trusted code is never loaded into a sandbox.
+        folder = cache_dir / ("sandboxed" if sandboxed else "trusted")
         try:
-            cache_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-            cache = _QuietBytecodeCache(str(cache_dir))
+            folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+            cache = _QuietBytecodeCache(str(folder))
         except OSError:
             cache = None
-    # Sandboxed: a template from --templates cannot reach Python internals.
-    env = ImmutableSandboxedEnvironment(
+    env = env_class(
         loader=loader,
         bytecode_cache=cache,
         undefined=jinja2.StrictUndefined,
