@@ -26,8 +26,9 @@ def _validate_link(url: str) -> bool:
     return u.startswith("#") or u.startswith(SAFE_SCHEMES)
 
 
-_WORD = re.compile(r"(?<![\w-])([A-Z][A-Za-z]*)(?![\w-])")
-_PLAIN_TERM = re.compile(r"^[A-Z][A-Za-z]*$")
+# Abbreviations have two capitals or more (SNT, MoPI, ViSOR): only such words need a lookup.
+_WORD = re.compile(r"(?<![\w-])([A-Z][a-z]*[A-Z][A-Za-z]*)(?![\w-])")
+_PLAIN_TERM = re.compile(r"^[A-Z][a-z]*[A-Z][A-Za-z]*$")
 
 
 class Abbreviations:
