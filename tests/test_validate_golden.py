@@ -142,7 +142,7 @@ def test_machine_formats(fmt: str, tmp_path: Path, golden) -> None:
     if fmt == "json":
         assert result.stderr == ""
         data = json.loads(result.stdout)
-        assert data["summary"].startswith("2 errors")
+        assert data["summary"].startswith("1 error,")
         assert all(d["loc"]["path"] == "evidence/testshire-2024/public-contact.yaml" for d in data["diagnostics"])
     else:
         assert result.stdout == ""

@@ -82,6 +82,7 @@ def _events(text: str) -> Iterator[Any]:
         parser.dispose()
 
 
+_YAML_TAGS = "tag:yaml.org,2002:"  # what '!!' stands for
 _SKIPPED = (yaml.StreamStartEvent, yaml.StreamEndEvent, yaml.DocumentEndEvent)
 _ENDS = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
 
@@ -142,8 +143,9 @@ def _build(events: Any, doc: Document) -> Any:
             raise _Error(*pos, "E005", f"anchor '&{ev.anchor}' is not allowed", "remove the anchor; hmic files use no anchors or aliases")
         tag = ev.tag
         if tag is not None and not (cls is yaml.ScalarEvent and tag == "!"):
+            shown = "!!" + tag[len(_YAML_TAGS) :] if tag.startswith(_YAML_TAGS) else tag  # as it was written
             raise _Error(
-                *pos, "E006", f"explicit tag '{tag}' is not allowed", "remove the tag; every value is text and the schema gives it its type"
+                *pos, "E006", f"explicit tag '{shown}' is not allowed", "remove the tag; every value is text and the schema gives it its type"
             )
         if cls is yaml.ScalarEvent:
             value: str = ev.value
@@ -222,7 +224,12 @@ def parse(text: str, rel: str) -> Document:
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         line, col = _pos(mark) if mark else (0, 0)
-        what = " ".join(str(x) for x in (e.context, e.problem) if x)
+        what = str(e.problem or e.context or "")
+        if e.context and e.problem:
+            what = f"{e.problem} {e.context}"  # e.g. "did not find expected ',' or ']' while parsing a flow sequence"
+            cm = e.context_mark
+            if cm is not None and e.problem_mark is not None and (cm.line, cm.column) != (e.problem_mark.line, e.problem_mark.column):
+                what += f" that starts at line {cm.line + 1}, column {cm.column + 1}"
         if "maximum nesting depth" in what:  # libyaml's own limit (1,000 levels), met while scanning ahead
             where = Loc(rel, line, col)
             raise HmicError([Diagnostic(where, "E010", f"nesting deeper than {MAX_DEPTH} levels", hint="flatten the structure")]) from None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 import types
 from typing import Annotated, Any, Union, get_args, get_origin
 
@@ -122,7 +123,8 @@ def diagnostics_for(err: ValidationError, doc: Document, root: type[BaseModel]) 
         elif typ == "missing":
             model = model_at(root, loc[:-1])
             msg = f"missing required key '{loc[-1]}'"
-            hint = "expected keys: " + ", ".join(_fields(model)) if model else ""
+            required = [n for n, f in model.model_fields.items() if f.is_required()] if model else []
+            hint = "required keys: " + ", ".join(required) if required else ""
             code = "E103"
         elif typ in ("model_type", "model_attributes_type", "dict_type"):
             msg = f"expected a mapping of keys to values, found {_kind(value)}"
@@ -161,7 +163,20 @@ def diagnostics_for(err: ValidationError, doc: Document, root: type[BaseModel]) 
             code = "E107"
         elif typ in ("too_short", "string_too_short"):
             least = e.get("ctx", {}).get("min_length", 1)
-            msg = "must not be empty" if least <= 1 else f"needs at least {least} entries, found {e['ctx'].get('actual_length', 0)}"
+            name = next((str(el) for el in reversed(path) if isinstance(el, str)), "")
+            last = path[-1] if path else None
+            if isinstance(last, int) and name:
+                subject, fix = f"entry {last + 1} of '{name}'", "write the text, or remove the entry"
+            elif name and last == name:
+                subject = f"'{name}'"
+                fix = "give it a value, or leave the key out if it is optional" if typ == "string_too_short" else "add at least one entry"
+            else:
+                subject, fix = "this value", "give it a value"
+            if least <= 1:
+                msg = f"{subject} must not be empty"
+                hint = fix
+            else:
+                msg = f"{subject} needs at least {least} entries, found {e['ctx'].get('actual_length', 0)}"
             code = "E108"
         elif typ in ("too_long", "string_too_long"):
             most = e.get("ctx", {}).get("max_length")
@@ -169,8 +184,14 @@ def diagnostics_for(err: ValidationError, doc: Document, root: type[BaseModel]) 
             hint = "shorten it"
             code = "E108"
         elif typ == "block_kind":
-            msg = f"{_kind(value)} is not a block"
-            hint = "a block is a paragraph (text) or a mapping with one of: bullets, numbered, table, insert"
+            kinds = ["bullets", "numbered", "table", "insert"]
+            if isinstance(value, dict) and value:
+                key = str(next(iter(value)))
+                close = difflib.get_close_matches(key, kinds, n=1)
+                msg = f"unknown block '{key}'" + (f" (did you mean '{close[0]}'?)" if close else "")
+            else:
+                msg = f"{_kind(value)} is not a block"
+            hint = "a block is a paragraph (text) or a mapping with one of: " + ", ".join(kinds)
             code = "E109"
         elif typ == "union_tag_invalid":
             msg = f"{_kind(value)} is not allowed here"
@@ -186,4 +207,13 @@ def diagnostics_for(err: ValidationError, doc: Document, root: type[BaseModel]) 
             msg = e["msg"]
             code = "E100"
         out.append(Diagnostic(where, code, msg, hint=hint))
-    return out
+    return _without_misspelt_duplicates(out)
+
+
+_DID_YOU_MEAN = re.compile(r"unknown key '[^']*' \(did you mean '([^']+)'\?\)")
+
+
+def _without_misspelt_duplicates(diags: list[Diagnostic]) -> list[Diagnostic]:
+    """A misspelt required key gives 'unknown key' and 'missing key' both: report the misspelling once."""
+    meant = {m.group(1) for d in diags if d.code == "E104" and (m := _DID_YOU_MEAN.match(d.message))}
+    return [d for d in diags if not (d.code == "E103" and d.message.removeprefix("missing required key '")[:-1] in meant)]
