@@ -370,8 +370,8 @@ def test_invisible_characters_in_keys(key: str, names: str) -> None:
 def test_byte_order_mark_before_a_key_is_a_located_syntax_error() -> None:
     # libyaml takes U+FEFF as a byte-order mark wherever it stands, so the key that follows is out of place.
     assert _parse_error("area: x\n\ufeffgrade: Good\n") == (
-        "f.yaml:2:2: error[E002]: YAML syntax error: did not find expected key while parsing a block mapping that starts at line 1, column 1; "
-        "check the YAML syntax at this point"
+        "f.yaml:2:2: error[E002]: YAML syntax error: did not find expected key while parsing a block mapping "
+        "that starts at line 1, column 1; check the YAML syntax at this point"
     )
 
 

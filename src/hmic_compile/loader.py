@@ -144,9 +144,8 @@ def _build(events: Any, doc: Document) -> Any:
         tag = ev.tag
         if tag is not None and not (cls is yaml.ScalarEvent and tag == "!"):
             shown = "!!" + tag[len(_YAML_TAGS) :] if tag.startswith(_YAML_TAGS) else tag  # as it was written
-            raise _Error(
-                *pos, "E006", f"explicit tag '{shown}' is not allowed", "remove the tag; every value is text and the schema gives it its type"
-            )
+            hint = "remove the tag; every value is text and the schema gives it its type"
+            raise _Error(*pos, "E006", f"explicit tag '{shown}' is not allowed", hint)
         if cls is yaml.ScalarEvent:
             value: str = ev.value
             # `key:` with nothing after it is the empty text, whichever parser read it (libyaml gives a
