@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import multiprocessing
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -30,8 +31,9 @@ class BuildOptions:
     draft: Draft | None = None  # mark every page "DRAFT — for factual accuracy check", with the date and commit
 
 
-def template_files(env: jinja2.Environment) -> list[tuple[str, str]]:
-    """Every template file that can be loaded, with its hash, as (path, sha256)."""
+@functools.lru_cache(maxsize=8)
+def template_files(env: jinja2.Environment) -> tuple[tuple[str, str], ...]:
+    """Every template file that can be loaded, with its hash, as (path, sha256): read once per environment."""
     out: dict[str, str] = {}
     loader = env.loader
     assert isinstance(loader, jinja2.ChoiceLoader)
@@ -42,7 +44,7 @@ def template_files(env: jinja2.Environment) -> list[tuple[str, str]]:
             if p.is_file():
                 name = p.relative_to(folder).as_posix()
                 out.setdefault(name, sha256(p.read_bytes()))
-    return sorted(out.items())
+    return tuple(sorted(out.items()))
 
 
 def _require_draft_mark(text: str, mark: str, fmt: str) -> None:

@@ -7,6 +7,7 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,7 @@ def manifest(
     version: str,
     force: str,
     inputs: list[tuple[str, str]],
-    templates: list[tuple[str, str]],
+    templates: Sequence[tuple[str, str]],
     outputs: dict[str, bytes],
     git_commit: str | None,
     source_date_epoch: int | None,
