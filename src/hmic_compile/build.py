@@ -3,21 +3,18 @@
 from __future__ import annotations
 
 import functools
-import multiprocessing
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
 from markupsafe import escape
 
-from . import __version__
-from .diagnostics import Diagnostic, Diagnostics, HmicError, Loc
-from .load import ForceBundle, FrameworkBundle, Project, load_force
+from . import __version__, parallel
+from .diagnostics import Diagnostic, HmicError, Loc
+from .load import ForceBundle, FrameworkBundle, Project
 from .prose import md_escape
 from .render import TEMPLATE_NAMES, Draft, build_report, draft_mark, make_environment, render
-from .validate import Hit, check_force_fully, framework_hits
 from .write import manifest, sha256, write_atomic
 
 OUTPUT_NAMES = {"md": "report.md", "html": "report.html", "pdf": "report.pdf"}
@@ -108,40 +105,27 @@ class ForceResult:
 
 @dataclass(frozen=True)
 class _Job:
-    root: Path
-    frameworks: dict[str, FrameworkBundle]
     options: BuildOptions
     templates: Path | None
     out: Path
     cache_dir: Path | None
 
 
-# Set by build_forces before workers fork, so each worker inherits the loaded frameworks instead of
-# receiving them pickled; only folder paths and results cross between processes.
-_JOB: _Job | None = None
-_ENV: jinja2.Environment | None = None
-_SHARED: dict[str, list[Hit]] = {}
+_ENV: jinja2.Environment | None = None  # one per process
 
 
 def _build_folder(folder: Path) -> ForceResult:
     """Load, check, render and write one force: everything about it is checked before anything is written."""
     global _ENV
-    assert _JOB is not None
-    job = _JOB
+    root, frameworks, job = parallel.state()
     target = job.out / folder.name
-    diags = Diagnostics()
-    fo = load_force(folder, job.root, job.frameworks, diags)
-    if fo is not None:
-        fb = job.frameworks[fo.force.framework]
-        if fb.key not in _SHARED:
-            _SHARED[fb.key] = framework_hits(fb)
-        check_force_fully(fo, fb, diags, _SHARED[fb.key])
+    fo, diags = parallel.load_and_check(folder)
     found = tuple(diags.sorted())
     if fo is None or diags.errors:
         return ForceResult(folder.name, target, diagnostics=found)
     if _ENV is None:
-        _ENV = make_environment(job.templates, job.root, job.cache_dir)
-    project = Project(job.root, job.frameworks, {fo.key: fo})
+        _ENV = make_environment(job.templates, root, job.cache_dir)
+    project = Project(root, frameworks, {fo.key: fo})
     try:
         files = build_force(project, fo, _ENV, job.options)
         write_atomic(target, files, str(target))
@@ -164,18 +148,9 @@ def build_forces(
 
     The frameworks are loaded and checked by the caller, once, before any force is built.
     """
-    global _JOB, _ENV
-    _JOB, _ENV = _Job(root, frameworks, options, templates, out, cache_dir), None
-    _SHARED.clear()
+    global _ENV
+    _ENV = None
     try:
-        if jobs <= 1 or len(folders) <= 1 or "fork" not in multiprocessing.get_all_start_methods():
-            for folder in folders:
-                yield _build_folder(folder)
-            return
-        with ProcessPoolExecutor(max_workers=min(jobs, len(folders)), mp_context=multiprocessing.get_context("fork")) as pool:
-            futures = [pool.submit(_build_folder, folder) for folder in folders]
-            for future in as_completed(futures):
-                yield future.result()
+        yield from parallel.each_force(_build_folder, root, frameworks, folders, _Job(options, templates, out, cache_dir), jobs)
     finally:
-        _JOB, _ENV = None, None
-        _SHARED.clear()
+        _ENV = None

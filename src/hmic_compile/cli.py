@@ -93,12 +93,26 @@ def validate(
 
     Example: hmic validate --format github
     """
-    project, diags = _load(root, forces)
-    _print_diagnostics(diags, format, strict)
-    failed = any(d.is_error for d in diags) or (strict and diags)
+    from .diagnostics import Diagnostics
+    from .load import force_folders, load_frameworks
+    from .parallel import check_folder, each_force
+    from .validate import check_framework
+
+    # The frameworks once, then each force on its own (over the cores when there are several).
+    found = Diagnostics()
+    frameworks = load_frameworks(root, found)
+    for fb in frameworks.values():
+        check_framework(fb, found)
+    folders = force_folders(root, forces, found)
+    loaded = 0
+    for ok, diags in each_force(check_folder, root, frameworks, folders, None, os.cpu_count() or 1):
+        loaded += ok
+        found.extend(diags)
+    ordered = found.sorted()
+    _print_diagnostics(ordered, format, strict)
+    failed = any(d.is_error for d in ordered) or (strict and ordered)
     if format is OutputFormat.text and not failed:
-        n = len(project.forces)
-        _err(f"ok: {len(project.frameworks)} framework{'s' if len(project.frameworks) != 1 else ''}, {n} force{'s' if n != 1 else ''}")
+        _err(f"ok: {len(frameworks)} framework{'s' if len(frameworks) != 1 else ''}, {loaded} force{'s' if loaded != 1 else ''}")
     raise typer.Exit(1 if failed else 0)
 
 

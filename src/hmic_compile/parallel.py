@@ -1,0 +1,64 @@
+"""Per-force work spread over processes: the loaded frameworks are shared by forking, never pickled."""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from pathlib import Path
+from typing import Any, TypeVar
+
+from .diagnostics import Diagnostics
+from .load import ForceBundle, FrameworkBundle, load_force
+from .validate import Hit, check_force_fully, framework_hits
+
+R = TypeVar("R")
+
+# Set by each_force before workers fork: what every call needs (root, frameworks, the caller's job).
+_STATE: tuple[Path, dict[str, FrameworkBundle], Any] | None = None
+_SHARED: dict[str, list[Hit]] = {}  # per framework, computed once per process
+
+
+def state() -> tuple[Path, dict[str, FrameworkBundle], Any]:
+    assert _STATE is not None, "called outside each_force"
+    return _STATE
+
+
+def load_and_check(folder: Path) -> tuple[ForceBundle | None, Diagnostics]:
+    """Read one force folder and run every check on it (its framework was checked by the caller)."""
+    root, frameworks, _ = state()
+    diags = Diagnostics()
+    fo = load_force(folder, root, frameworks, diags)
+    if fo is not None:
+        fb = frameworks[fo.force.framework]
+        if fb.key not in _SHARED:
+            _SHARED[fb.key] = framework_hits(fb)
+        check_force_fully(fo, fb, diags, _SHARED[fb.key])
+    return fo, diags
+
+
+def each_force(
+    fn: Callable[[Path], R], root: Path, frameworks: dict[str, FrameworkBundle], folders: list[Path], job: Any, jobs: int
+) -> Iterator[R]:
+    """fn(folder) for each force folder, over `jobs` processes; results as they complete."""
+    global _STATE
+    _STATE = (root, frameworks, job)
+    _SHARED.clear()
+    try:
+        if jobs <= 1 or len(folders) <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+            for folder in folders:
+                yield fn(folder)
+            return
+        with ProcessPoolExecutor(max_workers=min(jobs, len(folders)), mp_context=multiprocessing.get_context("fork")) as pool:
+            futures = [pool.submit(fn, folder) for folder in folders]
+            for future in as_completed(futures):
+                yield future.result()
+    finally:
+        _STATE = None
+        _SHARED.clear()
+
+
+def check_folder(folder: Path) -> tuple[bool, tuple]:
+    """For `hmic validate`: whether the force loaded, and its diagnostics."""
+    fo, diags = load_and_check(folder)
+    return fo is not None, tuple(diags.items)
