@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import html
 import json
 import os
@@ -25,6 +24,7 @@ from .validate import check_project
 HOST = "127.0.0.1"
 HTML = "text/html; charset=utf-8"
 WATCHED = ("criteria", "evidence", "templates")
+SETTLE_SECONDS = 0.1  # how long files must stand still before they are read
 
 # The report keeps its own Content-Security-Policy (no scripts). The live reload lives in the wrapper
 # page around it, so the report served is byte for byte the one `hmic build` writes.
@@ -152,9 +152,13 @@ class Site:
         sig = self.signature()
         if sig == self._signature:
             return False
+        # An editor may still be writing (a truncated file looks empty): read only once the files
+        # have stood still for a moment, so a save in progress never shows as an error.
+        time.sleep(SETTLE_SECONDS)
+        if self.signature() != sig:
+            return False
         project, diags = load_project(self.root, [self.force] if self.force else None)
-        with contextlib.suppress(KeyError, StopIteration):  # a partly loaded project; the load errors already say why
-            check_project(project, diags)
+        check_project(project, diags)
         with self._lock:
             self._signature = sig
             self._project, self._diags, self._pages = project, diags.sorted(), {}
