@@ -78,6 +78,19 @@ def _load(root: Path, forces: list[str] | None):
     return project, diags.sorted()
 
 
+def _frameworks_first(root: Path, forces: list[str] | None):
+    """The frameworks, loaded and checked once, and the force folders to work on (forces come after)."""
+    from .diagnostics import Diagnostics
+    from .load import force_folders, load_frameworks
+    from .validate import check_framework
+
+    found = Diagnostics()
+    frameworks = load_frameworks(root, found)
+    for fb in frameworks.values():
+        check_framework(fb, found)
+    return frameworks, force_folders(root, forces, found), found
+
+
 @app.command()
 def validate(
     forces: Annotated[
@@ -93,17 +106,10 @@ def validate(
 
     Example: hmic validate --format github
     """
-    from .diagnostics import Diagnostics
-    from .load import force_folders, load_frameworks
     from .parallel import check_folder, each_force
-    from .validate import check_framework
 
     # The frameworks once, then each force on its own (over the cores when there are several).
-    found = Diagnostics()
-    frameworks = load_frameworks(root, found)
-    for fb in frameworks.values():
-        check_framework(fb, found)
-    folders = force_folders(root, forces, found)
+    frameworks, folders, found = _frameworks_first(root, forces)
     loaded = 0
     for ok, diags in each_force(check_folder, root, frameworks, folders, None, os.cpu_count() or 1):
         loaded += ok
@@ -253,17 +259,9 @@ def build(
         if why:
             _err(f"error: {why}; {INSTALL_HINT}")
             raise typer.Exit(2)
-    from .diagnostics import Diagnostics
-    from .load import force_folders, load_frameworks
-    from .validate import check_framework
-
     # The frameworks first, once: every force depends on them. Then each force is checked and built
     # on its own (spread over the cores), so one force's problems never stop the others.
-    diags = Diagnostics()
-    frameworks = load_frameworks(root, diags)
-    for fb in frameworks.values():
-        check_framework(fb, diags)
-    folders = force_folders(root, forces, diags)
+    frameworks, folders, diags = _frameworks_first(root, forces)
     if diags.errors:
         _print_diagnostics(diags.sorted(), OutputFormat.text)
         _err("nothing was written")
