@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import multiprocessing
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -45,7 +43,14 @@ def each_force(
     _STATE = (root, frameworks, job)
     _SHARED.clear()
     try:
-        if jobs <= 1 or len(folders) <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        if jobs <= 1 or len(folders) <= 1:
+            for folder in folders:
+                yield fn(folder)
+            return
+        import multiprocessing  # only when there is more than one force: it costs start-up time
+        from concurrent.futures import ProcessPoolExecutor, as_completed
+
+        if "fork" not in multiprocessing.get_all_start_methods():
             for folder in folders:
                 yield fn(folder)
             return
