@@ -94,7 +94,7 @@ def _frameworks_first(root: Path, forces: list[str] | None):
 @app.command()
 def validate(
     forces: Annotated[
-        list[str] | None, typer.Argument(help="Force folders under evidence/ to check (default: all).", show_default=False)
+        list[str] | None, typer.Argument(help="Force folders under evidence/ to check (default: all).", show_default=False, metavar="FORCE")
     ] = None,
     root: RootOpt = Path("."),
     format: Annotated[
@@ -223,7 +223,7 @@ def _build_date(epoch: int | None) -> date:
 @app.command()
 def build(
     forces: Annotated[
-        list[str] | None, typer.Argument(help="Force folders under evidence/ to build (default: all).", show_default=False)
+        list[str] | None, typer.Argument(help="Force folders under evidence/ to build (default: all).", show_default=False, metavar="FORCE")
     ] = None,
     root: RootOpt = Path("."),
     out: Annotated[Path, typer.Option("--out", help="Output folder; each force goes to OUT/<force>-<year>/.")] = Path("build"),
