@@ -220,3 +220,63 @@ def test_grades_and_distributions_match(source: str) -> None:
     # Neighbourhood Policing's (its section opens with blank lines), so the lines start at the second area.
     lines = [m.group(1).title() for m in re.finditer(r"^GRADE\s+(\w+)$", source, re.M)]
     assert lines == [a.grade for a in graded][1:]
+
+
+# Our own words, not the report's: the reconstructed criteria, judgements and their notes, headings
+# chosen by key, and bookkeeping.
+OURS = {
+    "criteria",
+    "note",
+    "judgements",
+    "factors",
+    "labels",
+    "unexpanded",
+    "reconstructed",
+    "grade_rationale",
+    "id",
+    "area",
+    "grade",
+    "framework",
+    "year",
+    "previous_grades",
+    "isbn",
+    "month",
+    "levels",
+    "grading",
+    "groups",
+    "areas",
+    "number_of_forces",
+    "insert",
+}
+
+
+def _report_strings(data: object, key: str = "") -> list[str]:
+    if key in OURS:
+        return []
+    if isinstance(data, dict):
+        return [s for k, v in data.items() for s in _report_strings(v, str(k))]
+    if isinstance(data, list):
+        return [s for v in data for s in _report_strings(v, key)]
+    return [data] if isinstance(data, str) else []
+
+
+def test_nothing_in_the_yaml_that_the_report_does_not_say(source: str) -> None:
+    """The other direction: every prose string transcribed from the report is the report's own text."""
+    from hmic_compile.loader import load
+
+    haystack = normalise(" ".join(_units(source)))
+    for wrong, right in CORRECTIONS.items():
+        haystack = haystack.replace(normalise(wrong), normalise(right))
+    files = sorted((REPO / "evidence" / "norfolk-2007").glob("*.yaml")) + [
+        REPO / "criteria" / "2007" / "introduction.yaml",
+        REPO / "criteria" / "2007" / "framework.yaml",
+        *sorted((REPO / "criteria" / "2007" / "areas").glob("*.yaml")),
+    ]
+    invented = []
+    for path in files:
+        doc = load(path, REPO)
+        data = {"grades": doc.data["grades"]} if path.name == "framework.yaml" else doc.data  # the rest is configuration
+        for text in _report_strings(data):
+            if normalise(text) not in haystack:
+                invented.append(f"{doc.rel}: {text[:120]}")
+    assert not invented, "text in the YAML that the source does not have:\n" + "\n".join(invented)
