@@ -124,7 +124,7 @@ def test_pre_commit_hook_runs_an_existing_command() -> None:
         assert not files.search(path), path
     program, *args = hook["entry"].split()
     scripts = re.search(r"\[project\.scripts\]\n(.*?)\n\n", (REPO / "pyproject.toml").read_text(encoding="utf-8"), re.S)
-    assert scripts and f'{program} = "hmic_compile.cli:run"' in scripts.group(1)
+    assert scripts and f'{program} = "hmic_compile.__main__:main"' in scripts.group(1)
     r = runner.invoke(app, [*args, "--help"], prog_name=program)
     assert r.exit_code == 0 and "Usage: hmic validate" in r.output
     # pre-commit runs the entry from the repository's top folder, with no file names.

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from hmic_compile.load import load_project
-from hmic_compile.prose import _SPECIAL, Abbreviations, Renderer
+from hmic_compile.prose import Abbreviations, Renderer, _needs_parser
+from hmic_compile.words import capitalised_words
 
 from .conftest import REPO
 
@@ -35,7 +39,7 @@ def test_fast_path_equals_markdown_it_on_every_real_string(root: Path, key: str)
     fo = project.forces[key]
     r = Renderer({t.term: t.meaning for t in fo.glossary.terms})
     strings = [s for d in project.documents() for s in _strings(d.data)]
-    plain = [s for s in strings if not _SPECIAL.search(s)]
+    plain = [s for s in strings if not _needs_parser(s)]
     assert len(plain) > 0.9 * len(strings)  # the fast path is the common path
     for s in strings:
         assert str(r.html_block(s)) == _markdown_it(r, s), s
@@ -77,3 +81,25 @@ def test_terms_that_are_not_plain_words_use_the_full_pattern() -> None:
     a = Abbreviations({"A1": "first", "B-2": "second", "CPU": "c"})
     assert a.rx is not None
     assert [t for _, _, t in a.find("A1 and B-2 and CPUs")] == ["A1", "B-2", "CPU"]
+
+
+_REFERENCE_WORD = re.compile(r"(?<![\w-])[A-Z][a-z]*[A-Z][A-Za-z]*(?![\w-])")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["SNT", "xSNT", "SNTx1", "SNT_", "_SNT", "-SNT", "SNT-led", "ÉSNT", "SNTé", "MoPI, ViSOR.", "AbC dEF GhIJk", "A B", "ABC1 ABC", ""],
+)
+def test_capitalised_words_equal_the_look_behind_pattern(text: str) -> None:
+    assert capitalised_words(text) == [m.span() for m in _REFERENCE_WORD.finditer(text)]
+
+
+@given(st.text(alphabet="ABCabc_-1 .é\u00c9\n", max_size=40))
+def test_capitalised_words_equal_the_look_behind_pattern_on_any_text(text: str) -> None:
+    assert capitalised_words(text) == [m.span() for m in _REFERENCE_WORD.finditer(text)]
+
+
+@given(st.text(alphabet="ab \t\n*_[]&<>!\\\u00a0\u2003", max_size=12))
+def test_needs_parser_equals_the_single_pattern(text: str) -> None:
+    reference = re.compile(r"[\\*_`\[\]!<>&\n\r\t~|]|^\s|\s$|  ")
+    assert _needs_parser(text) == bool(reference.search(text))

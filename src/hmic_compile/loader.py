@@ -7,6 +7,7 @@ import re
 import stat
 import unicodedata
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -71,13 +72,12 @@ def _check_key(key: str, pos: tuple[int, int]) -> None:
         raise _Error(*pos, "E012", f"key {key!r} contains invisible characters ({names})", "type the key with plain letters")
 
 
-def _events(text: str) -> Iterator[Any]:
-    """libyaml's events, one C call each (yaml.parse makes two per event)."""
+@contextmanager
+def _events(text: str) -> Iterator[Iterator[Any]]:
+    """libyaml's events, one C call each (yaml.parse makes two per event, and a generator one more)."""
     parser = _Loader(text)
     try:
-        get = parser.get_event
-        while (ev := get()) is not None:
-            yield ev
+        yield iter(parser.get_event, None)
     finally:
         parser.dispose()
 
@@ -85,46 +85,78 @@ def _events(text: str) -> Iterator[Any]:
 _YAML_TAGS = "tag:yaml.org,2002:"  # what '!!' stands for
 _SKIPPED = (yaml.StreamStartEvent, yaml.StreamEndEvent, yaml.DocumentEndEvent)
 _ENDS = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
+_ScalarEvent, _MappingStartEvent = yaml.ScalarEvent, yaml.MappingStartEvent
+
+
+def _refuse_tag(tag: str, pos: tuple[int, int]) -> None:
+    shown = "!!" + tag[len(_YAML_TAGS) :] if tag.startswith(_YAML_TAGS) else tag  # as it was written
+    raise _Error(
+        *pos, "E006", f"explicit tag '{shown}' is not allowed", "remove the tag; every value is text and the schema gives it its type"
+    )
 
 
 def _build(events: Any, doc: Document) -> Any:
-    """Turn a libyaml event stream into plain data, refusing anything but plain YAML."""
-    stack: list[tuple[Any, Path_, Any]] = []  # (container, path, pending key or None)
+    """Turn a libyaml event stream into plain data, refusing anything but plain YAML.
+
+    The hot loop of loading (one pass per event, ~4,000 events for a force): the innermost open
+    collection, its path, its kind and a mapping's pending key live in locals, the enclosing ones on a stack.
+    """
+    locs, key_locs = doc.locs, doc.key_locs
+    stack: list[tuple[Any, Path_, bool, Any, Any]] = []  # enclosing (container, path, is_map, key, key_pos)
+    container: Any = None  # the innermost open list or dict; None at the top level
+    cpath: Path_ = ()
+    is_map = False
+    key: str | None = None  # in a mapping: the key whose value comes next, or None when a key comes next
+    key_pos: tuple[int, int] = (0, 0)
     root: Any = None
     have_root = False
     documents = 0
 
-    def place(value: Any, pos: tuple[int, int], node_path_for: Any = None) -> Path_:
-        nonlocal root, have_root
-        if not stack:
-            root, have_root = value, True
-            doc.locs[()] = pos
-            return ()
-        container, cpath, pending = stack[-1]
-        if type(container) is list:
-            p = cpath + (len(container),)
-            container.append(value)
-            doc.locs[p] = pos
-            return p
-        # mapping: either this is a key or the value for the pending key
-        if pending is None:
-            raise AssertionError("value placed without key")  # pragma: no cover
-        key, kpos = pending
-        p = cpath + (key,)
-        container[key] = value
-        doc.locs[p] = pos
-        doc.key_locs[p] = kpos
-        stack[-1] = (container, cpath, None)
-        return p
-
-    def is_key_slot() -> bool:
-        return bool(stack) and type(stack[-1][0]) is dict and stack[-1][2] is None
-
     for ev in events:
-        cls = type(ev)  # dispatch on the exact class: libyaml gives nothing else, and it is the hot loop
+        cls = type(ev)  # dispatch on the exact class: libyaml gives nothing else
+        if cls is _ScalarEvent:
+            mark = ev.start_mark
+            pos = (mark.line + 1, mark.column + 1)
+            if ev.anchor is not None:
+                raise _Error(
+                    *pos, "E005", f"anchor '&{ev.anchor}' is not allowed", "remove the anchor; hmic files use no anchors or aliases"
+                )
+            if ev.tag is not None and ev.tag != "!":  # '!' is how a quoted scalar's style shows; any other tag was written
+                _refuse_tag(ev.tag, pos)
+            value: str = ev.value
+            if container is None:
+                # `key:` with nothing after it is the empty text, whichever parser read it (libyaml gives a
+                # plain scalar style '', the pure-Python parser None), so the schema says "must not be empty".
+                if value == "" and not ev.style:
+                    continue  # a document with no content ('---' alone): the file is empty
+                root, have_root = value, True
+                locs[()] = pos
+            elif not is_map:
+                p = (*cpath, len(container))
+                container.append(value)
+                locs[p] = pos
+            elif key is not None:
+                p = (*cpath, key)
+                container[key] = value
+                locs[p] = pos
+                key_locs[p] = key_pos
+                key = None
+            else:  # the next key of a mapping
+                if value == "":
+                    raise _Error(*pos, "E007", "empty mapping key", "give the key a name")
+                _check_key(value, pos)
+                if value in container:
+                    first = key_locs.get((*cpath, value), (0, 0))
+                    raise _Error(*pos, "E004", f"duplicate key '{value}' (first defined at line {first[0]})", "keep one of them")
+                key, key_pos = value, pos
+            continue
+        if cls in _ENDS:
+            container, cpath, is_map, key, key_pos = stack.pop()
+            continue
         if cls in _SKIPPED:
             continue
-        pos = (ev.start_mark.line + 1, ev.start_mark.column + 1)
+        mark = ev.start_mark
+        pos = (mark.line + 1, mark.column + 1)
         if cls is yaml.DocumentStartEvent:
             documents += 1
             if documents > 1:
@@ -136,42 +168,32 @@ def _build(events: Any, doc: Document) -> Any:
             raise _Error(
                 *pos, "E005", f"alias '*{ev.anchor}' is not allowed", "write the value out in full; hmic files use no anchors or aliases"
             )
-        if cls in _ENDS:
-            stack.pop()
-            continue
+        # a mapping or sequence starts
         if ev.anchor is not None:
             raise _Error(*pos, "E005", f"anchor '&{ev.anchor}' is not allowed", "remove the anchor; hmic files use no anchors or aliases")
-        tag = ev.tag
-        if tag is not None and not (cls is yaml.ScalarEvent and tag == "!"):
-            shown = "!!" + tag[len(_YAML_TAGS) :] if tag.startswith(_YAML_TAGS) else tag  # as it was written
-            hint = "remove the tag; every value is text and the schema gives it its type"
-            raise _Error(*pos, "E006", f"explicit tag '{shown}' is not allowed", hint)
-        if cls is yaml.ScalarEvent:
-            value: str = ev.value
-            # `key:` with nothing after it is the empty text, whichever parser read it (libyaml gives a
-            # plain scalar style '', the pure-Python parser None), so the schema says "must not be empty".
-            if not stack and value == "" and not ev.style:
-                continue  # a document with no content ('---' alone): the file is empty
-            if is_key_slot():
-                if value == "":
-                    raise _Error(*pos, "E007", "empty mapping key", "give the key a name")
-                container, cpath, _ = stack[-1]
-                key = str(value)
-                _check_key(key, pos)
-                if key in container:
-                    first = doc.key_locs.get(cpath + (key,), (0, 0))
-                    raise _Error(*pos, "E004", f"duplicate key '{key}' (first defined at line {first[0]})", "keep one of them")
-                stack[-1] = (container, cpath, (key, pos))
-            else:
-                place(value, pos)
-        else:  # a mapping or sequence starts
-            if is_key_slot():
-                raise _Error(*pos, "E007", "a mapping or list cannot be used as a key", "use a plain text key")
-            if len(stack) >= MAX_DEPTH:
-                raise _Error(*pos, "E010", f"nesting deeper than {MAX_DEPTH} levels", "flatten the structure")
-            new: Any = {} if cls is yaml.MappingStartEvent else []
-            p = place(new, pos)
-            stack.append((new, p, None))
+        if ev.tag is not None:
+            _refuse_tag(ev.tag, pos)
+        if is_map and key is None:
+            raise _Error(*pos, "E007", "a mapping or list cannot be used as a key", "use a plain text key")
+        if len(stack) >= MAX_DEPTH:
+            raise _Error(*pos, "E010", f"nesting deeper than {MAX_DEPTH} levels", "flatten the structure")
+        new: Any = {} if cls is _MappingStartEvent else []
+        if container is None:
+            root, have_root = new, True
+            p = ()
+            locs[p] = pos
+        elif not is_map:
+            p = (*cpath, len(container))
+            container.append(new)
+            locs[p] = pos
+        else:
+            assert key is not None  # a collection in a key's place was refused above
+            p = (*cpath, key)
+            container[key] = new
+            locs[p] = pos
+            key_locs[p] = key_pos
+        stack.append((container, cpath, is_map, None, key_pos))
+        container, cpath, is_map, key = new, p, cls is _MappingStartEvent, None
     if not have_root:
         raise _Error(1, 1, "E009", "the file is empty", "every hmic file is a mapping of keys to values")
     return root
@@ -217,7 +239,8 @@ def parse(text: str, rel: str) -> Document:
     _check_characters(text, rel)
     doc = Document(rel=rel, data=None)
     try:
-        doc.data = _build(_events(text), doc)
+        with _events(text) as events:
+            doc.data = _build(events, doc)
     except _Error as e:
         raise HmicError([Diagnostic(Loc(rel, e.line, e.col), e.code, e.message, hint=e.hint)]) from None
     except yaml.MarkedYAMLError as e:

@@ -8,13 +8,13 @@ from typing import Any, TypeVar
 
 from .diagnostics import Diagnostics
 from .load import ForceBundle, FrameworkBundle, load_force
-from .validate import Hit, check_force_fully, framework_hits
+from .validate import PrintedWords, check_force_fully, framework_words
 
 R = TypeVar("R")
 
 # Set by each_force before workers fork: what every call needs (root, frameworks, the caller's job).
 _STATE: tuple[Path, dict[str, FrameworkBundle], Any] | None = None
-_SHARED: dict[str, list[Hit]] = {}  # per framework, computed once per process
+_SHARED: dict[str, PrintedWords] = {}  # per framework, computed once per process
 
 
 def state() -> tuple[Path, dict[str, FrameworkBundle], Any]:
@@ -30,7 +30,7 @@ def load_and_check(folder: Path) -> tuple[ForceBundle | None, Diagnostics]:
     if fo is not None:
         fb = frameworks[fo.force.framework]
         if fb.key not in _SHARED:
-            _SHARED[fb.key] = framework_hits(fb)
+            _SHARED[fb.key] = framework_words(fb)
         check_force_fully(fo, fb, diags, _SHARED[fb.key])
     return fo, diags
 

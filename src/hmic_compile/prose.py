@@ -13,6 +13,8 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from markupsafe import Markup, escape
 
+from .words import capitalised_words
+
 SAFE_SCHEMES = ("http:", "https:", "mailto:")
 MAX_NESTING = 20
 
@@ -26,8 +28,6 @@ def _validate_link(url: str) -> bool:
     return u.startswith("#") or u.startswith(SAFE_SCHEMES)
 
 
-# Abbreviations have two capitals or more (SNT, MoPI, ViSOR): only such words need a lookup.
-_WORD = re.compile(r"(?<![\w-])([A-Z][a-z]*[A-Z][A-Za-z]*)(?![\w-])")
 _PLAIN_TERM = re.compile(r"^[A-Z][a-z]*[A-Z][A-Za-z]*$")
 
 
@@ -46,12 +46,13 @@ class Abbreviations:
         if self.rx is not None:
             return [(m.start(), m.end(), m.group(1)) for m in self.rx.finditer(text)]
         out = []
-        for m in _WORD.finditer(text):  # whole capitalised words, looked up: cheaper than a 60-way regex
-            w = m.group(1)
-            if w in self.titles:
-                out.append((m.start(), m.end(), w))
-            elif w.endswith("s") and w[:-1] in self.titles:
-                out.append((m.start(), m.end(), w[:-1]))
+        titles = self.titles
+        for start, end in capitalised_words(text):  # whole capitalised words, looked up: cheaper than a 60-way regex
+            w = text[start:end]
+            if w in titles:
+                out.append((start, end, w))
+            elif w.endswith("s") and w[:-1] in titles:
+                out.append((start, end, w[:-1]))
         return out
 
 
@@ -117,25 +118,37 @@ class Renderer:
         return Abbreviations(self.abbreviations)
 
     def html_block(self, text: str) -> Markup:
-        if not _SPECIAL.search(text):
+        if not _needs_parser(text):
             return self._plain_paragraph(text)
         env = {"abbr": self.abbr}
         tokens = self.md.parse(text, env)
         _check_nesting(tokens, text)
         return Markup(self.md.renderer.render(tokens, self.md.options, env).strip())
 
+    @cached_property
+    def _abbr_open(self) -> dict[str, str]:
+        return {term: f'<abbr title="{_escape_text(title)}">' for term, title in self.abbreviations.items()}
+
     def _plain_paragraph(self, text: str) -> Markup:
         """What markdown-it makes of text with no Markdown in it, without parsing (most prose is plain)."""
+        html = _escape_text(text)
+        if not self.abbr.simple:  # terms that are not plain words may hold what escaping changes
+            parts, pos = ["<p>"], 0
+            for start, end, term in self.abbr.find(text):
+                parts += [_escape_text(text[pos:start]), self._abbr_open[term], _escape_text(text[start:end]), "</abbr>"]
+                pos = end
+            parts += [_escape_text(text[pos:]), "</p>"]
+            return Markup("".join(parts))
+        # Escaping makes entities of lower-case letters between '&' and ';', which neither hold nor
+        # touch a capitalised word: the words found in the escaped text are the text's own.
+        hits = self.abbr.find(html)
+        if not hits:
+            return Markup(f"<p>{html}</p>")
         parts, pos = ["<p>"], 0
-        for start, end, term in self.abbr.find(text):
-            parts += [
-                _escape_text(text[pos:start]),
-                f'<abbr title="{_escape_text(self.abbr.titles[term])}">',
-                _escape_text(text[start:end]),
-                "</abbr>",
-            ]
+        for start, end, term in hits:
+            parts += [html[pos:start], self._abbr_open[term], html[start:end], "</abbr>"]
             pos = end
-        parts += [_escape_text(text[pos:]), "</p>"]
+        parts += [html[pos:], "</p>"]
         return Markup("".join(parts))
 
     def html_inline(self, text: str) -> Markup:
@@ -148,7 +161,12 @@ class Renderer:
 
 # Anything markdown-it could treat specially (inline syntax, entities, escapes, line structure);
 # text without any of it takes the plain path, which gives the same HTML.
-_SPECIAL = re.compile(r"[\\*_`\[\]!<>&\n\r\t~|]|^\s|\s$|  ")
+_SPECIAL = re.compile(r"[\\*_`\[\]!<>&\n\r\t~|]")
+
+
+def _needs_parser(text: str) -> bool:
+    # One character class is a fast scan; the cases that are not single characters are tested apart.
+    return bool(_SPECIAL.search(text)) or "  " in text or text[:1].isspace() or text[-1:].isspace()
 
 
 def _escape_text(text: str) -> str:

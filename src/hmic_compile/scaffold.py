@@ -17,7 +17,8 @@ from .diagnostics import Diagnostics, HmicError
 from .load import FrameworkBundle, load_framework
 from .loader import load, parse
 from .schema import BY_NAME, modeline
-from .validate import _ABBREVIATION, _prose
+from .validate import _prose
+from .words import candidates
 
 WIDTH = 100
 
@@ -101,8 +102,7 @@ def abbreviations(texts: list[str]) -> list[str]:
     """Upper-case abbreviations in `texts`, in first-use order (the words `hmic validate` wants in the glossary)."""
     seen: dict[str, None] = {}
     for text in texts:
-        for mt in _ABBREVIATION.finditer(text):
-            word = mt.group(1)
+        for word, _ in candidates(text):
             if word.isupper():
                 seen.setdefault(word, None)
     return list(seen)

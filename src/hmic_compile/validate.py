@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import difflib
-import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 
 from . import models as m
 from .diagnostics import Diagnostics
 from .grading import derive_area
 from .load import ForceBundle, FrameworkBundle, Project
 from .loader import Document
+from .words import candidates
 
 
 def _suggest(value: str, choices: Iterable[str]) -> str:
@@ -463,10 +464,10 @@ NOT_PROSE = frozenset(
         "meaning",
     }
 )
-_ABBREVIATION = re.compile(r"(?<![\w-])([A-Z][A-Za-z]*[A-Z][A-Za-z]*?)(s?)(?![\w-])")
 
 
 def _prose(data: object, path: tuple = ()) -> Iterable[tuple[tuple, str]]:
+    """Each printed string in data with its path (values under NOT_PROSE keys are not printed prose)."""
     if isinstance(data, dict):
         for k, v in data.items():
             if k not in NOT_PROSE:
@@ -478,28 +479,59 @@ def _prose(data: object, path: tuple = ()) -> Iterable[tuple[tuple, str]]:
         yield path, data
 
 
-# A candidate abbreviation found in printed prose: (document, path to the string, word, word with plural s).
-Hit = tuple[Document, tuple, str, str]
+def _texts(data: object, out: list[str]) -> None:
+    """The strings _prose yields, without their paths: the fast path of the glossary check."""
+    if isinstance(data, dict):
+        for k, v in data.items():
+            if k not in NOT_PROSE:
+                _texts(v, out)
+    elif isinstance(data, list):
+        for v in data:
+            _texts(v, out)
+    elif isinstance(data, str):
+        out.append(data)
 
 
-def _hits(docs: Iterable[tuple[Document, tuple | None]]) -> list[Hit]:
-    out: list[Hit] = []
-    for doc, only in docs:
-        for path, text in _prose(doc.data):
-            if only is not None and path[:1] != only:
-                continue
-            out.extend((doc, path, mt.group(1), mt.group(0)) for mt in _ABBREVIATION.finditer(text))
-    return out
+# Documents whose printed text is scanned: each with the top-level key it is limited to, or None for all of it.
+Scanned = tuple[tuple[Document, "str | None"], ...]
 
 
-def framework_hits(fb: FrameworkBundle) -> list[Hit]:
+@dataclass(frozen=True)
+class PrintedWords:
+    """The candidate abbreviations in some documents' printed text, as distinct (word, whole) pairs
+    (see words.candidates), and the documents, to find where a word is used when one is reported."""
+
+    pairs: frozenset[tuple[str, str]]
+    scanned: Scanned
+
+    def places(self) -> Iterator[tuple[Document, tuple, str, str]]:
+        """Every use, in document order, as (document, path to the string, word, whole)."""
+        for doc, only in self.scanned:
+            for path, text in _prose(doc.data):
+                if only is None or path[:1] == (only,):
+                    for word, whole in candidates(text):
+                        yield doc, path, word, whole
+
+
+def printed_words(scanned: Iterable[tuple[Document, str | None]]) -> PrintedWords:
+    scanned = tuple(scanned)
+    texts: list[str] = []
+    for doc, only in scanned:
+        data = doc.data
+        if only is not None:
+            data = data.get(only) if isinstance(data, dict) else None
+        _texts(data, texts)
+    return PrintedWords(frozenset(candidates("\n".join(texts))), scanned)
+
+
+def framework_words(fb: FrameworkBundle) -> PrintedWords:
     """Candidate abbreviations in what every force's report prints from the framework: the grade
     definitions, the introduction, each area's national context (not the criteria)."""
-    printed = {"framework": ("grades",), "introduction": None}
-    return _hits((d, printed.get(role, ("national_context",))) for role, d in fb.docs.items() if role != "national")
+    printed = {"framework": "grades", "introduction": None}
+    return printed_words((d, printed.get(role, "national_context")) for role, d in fb.docs.items() if role != "national")
 
 
-def check_glossary(fo: ForceBundle, shared: list[Hit], diags: Diagnostics, shared_incomplete: bool = False) -> None:
+def check_glossary(fo: ForceBundle, shared: PrintedWords, diags: Diagnostics, shared_incomplete: bool = False) -> None:
     """Every abbreviation in the report's text has a glossary entry; every entry is used."""
     gdoc = fo.docs["glossary"]
     terms = [t.term for t in fo.glossary.terms]
@@ -514,14 +546,20 @@ def check_glossary(fo: ForceBundle, shared: list[Hit], diags: Diagnostics, share
                 "keep one entry",
             )
         first.setdefault(t, i)
+    own = printed_words((d, None) for role, d in fo.docs.items() if role != "glossary")
     used: set[str] = set()
-    reported: set[str] = set()
-    own = _hits((d, None) for role, d in fo.docs.items() if role != "glossary")
-    for doc, path, word, whole in shared + own:
+    missing = False
+    for word, whole in shared.pairs | own.pairs:
         hit = word if word in known else whole if whole in known else None
         if hit:
             used.add(hit)
-        elif word.isupper() and word not in reported:
+        elif word.isupper():
+            missing = True
+    if missing:  # report each missing word once, at its first use (rare: only now are paths walked)
+        reported: set[str] = set()
+        for doc, path, word, whole in [*shared.places(), *own.places()]:
+            if word in known or whole in known or not word.isupper() or word in reported:
+                continue
             reported.add(word)
             diags.error(
                 doc.loc(path),
@@ -549,20 +587,20 @@ def check_glossary(fo: ForceBundle, shared: list[Hit], diags: Diagnostics, share
             )
 
 
-def check_force_fully(fo: ForceBundle, fb: FrameworkBundle, diags: Diagnostics, shared: list[Hit] | None = None) -> None:
+def check_force_fully(fo: ForceBundle, fb: FrameworkBundle, diags: Diagnostics, shared: PrintedWords | None = None) -> None:
     """Every check that concerns one force (its framework already checked)."""
     check_force(fo, fb, diags)
     check_force_national(fo, fb, diags)
     incomplete = len(fb.areas) != len(fb.framework.areas)
-    check_glossary(fo, framework_hits(fb) if shared is None else shared, diags, incomplete)
+    check_glossary(fo, framework_words(fb) if shared is None else shared, diags, incomplete)
 
 
 def check_project(project: Project, diags: Diagnostics) -> None:
-    shared: dict[str, list[Hit]] = {}
+    shared: dict[str, PrintedWords] = {}
     for fb in project.frameworks.values():
         check_framework(fb, diags)
     for fo in project.forces.values():
         fb = project.framework_for(fo)
         if fb.key not in shared:
-            shared[fb.key] = framework_hits(fb)
+            shared[fb.key] = framework_words(fb)
         check_force_fully(fo, fb, diags, shared[fb.key])

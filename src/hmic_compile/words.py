@@ -1,0 +1,40 @@
+"""Capitalised words: the candidate abbreviations that the glossary explains and the HTML marks up.
+
+Shared by the validate stage (every abbreviation has a glossary entry) and the render stage (each use
+gets an <abbr title>), with no import beyond `re`, so that `hmic validate` loads no renderer.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+# Abbreviations have two capitals or more (SNT, MoPI, ViSOR): only such words need a lookup.
+_WORD = re.compile(r"[A-Z][a-z]*[A-Z][A-Za-z]*")
+
+
+def _is_word_char(c: str) -> bool:
+    return c.isalnum() or c in "_-"
+
+
+def capitalised_words(text: str) -> list[tuple[int, int]]:
+    r"""Spans of the whole words with two capitals or more, not joined to other word characters or hyphens.
+
+    The same as finditer(r"(?<![\w-])[A-Z][a-z]*[A-Z][A-Za-z]*(?![\w-])") but twice as fast: a pattern
+    that starts with a look-behind cannot use the regex engine's scan for its first character.
+    """
+    out = []
+    end_of_text = len(text)
+    for m in _WORD.finditer(text):
+        start, end = m.span()
+        if (start and _is_word_char(text[start - 1])) or (end < end_of_text and _is_word_char(text[end])):
+            continue  # part of a longer word: a match can neither start nor end inside one
+        out.append((start, end))
+    return out
+
+
+def candidates(text: str) -> Iterator[tuple[str, str]]:
+    """Each capitalised word as (word, whole): the word without a plural 's' ('PCSOs' -> 'PCSO'), and as written."""
+    for start, end in capitalised_words(text):
+        whole = text[start:end]
+        yield (whole[:-1] if whole.endswith("s") else whole), whole
