@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -33,6 +34,14 @@ class Golden:
                 difflib.unified_diff(expected.splitlines(True), actual.splitlines(True), str(path.relative_to(REPO)), "actual", n=2)
             )
             pytest.fail(f"output differs from {path.relative_to(REPO)} (pytest --update-golden rewrites it):\n{diff[:20000]}")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _cache_in_a_temporary_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The commands' caches (compiled templates, parsed YAML) in a folder of this test session, not the user's."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("HMIC_CACHE_DIR", str(tmp_path_factory.mktemp("hmic-cache")))
+        yield
 
 
 @pytest.fixture

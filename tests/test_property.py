@@ -16,10 +16,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import hmic_compile.load as load_module
+from hmic_compile.cache import ParseCache
 from hmic_compile.diagnostics import Diagnostic
 from hmic_compile.load import load_project
-from hmic_compile.loader import Document
 from hmic_compile.validate import check_project
 
 from .conftest import REPO
@@ -150,26 +149,10 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 
 
 @pytest.fixture(scope="module")
-def cached_parsing() -> Iterator[None]:
-    """Parse each unchanged file once: a file's Document depends only on its bytes (and its path)."""
-    real = load_module.load
-    cache: dict[tuple[Path, bytes], Document] = {}
-
-    def load(path: Path, root: Path) -> Document:
-        try:
-            key = (path, path.read_bytes()) if path.is_file() else None
-        except OSError:
-            key = None
-        if key is None:
-            return real(path, root)
-        if key not in cache:
-            cache[key] = real(path, root)  # raises HmicError for a broken file: not cached, parsed again
-        return cache[key]
-
-    mp = pytest.MonkeyPatch()
-    mp.setattr(load_module, "load", load)
-    yield
-    mp.undo()
+def cached_parsing(tmp_path_factory: pytest.TempPathFactory) -> ParseCache:
+    """hmic's own parse cache: each unchanged file is parsed once, and every mutant's parse goes through
+    the cache too (a miss, then kept when it parsed), so the cache is exercised on broken files as well."""
+    return ParseCache(tmp_path_factory.mktemp("parse-cache"))
 
 
 def check_located(root: Path, diags: list[Diagnostic]) -> None:
@@ -189,12 +172,12 @@ def check_located(root: Path, diags: list[Diagnostic]) -> None:
 @settings(max_examples=2000, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(rel=st.sampled_from(FILES), mutations=st.lists(mutation(), min_size=1, max_size=4))
 def test_mutated_yaml_ends_in_success_or_located_diagnostics(
-    workspace: Path, cached_parsing: None, rel: str, mutations: list[tuple]
+    workspace: Path, cached_parsing: ParseCache, rel: str, mutations: list[tuple]
 ) -> None:
     path = workspace / rel
     path.write_bytes(mutate(ORIGINAL[rel], mutations))
     try:
-        project, diags = load_project(workspace, [FORCE])
+        project, diags = load_project(workspace, [FORCE], cached_parsing)
         check_project(project, diags)  # on a partial project too, as `hmic validate` does: it must not raise
         check_located(workspace, diags.sorted())
     finally:

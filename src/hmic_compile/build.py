@@ -11,6 +11,7 @@ import jinja2
 from markupsafe import escape
 
 from . import __version__, parallel
+from .cache import ParseCache
 from .diagnostics import Diagnostic, HmicError, Loc
 from .load import ForceBundle, FrameworkBundle, Project
 from .prose import md_escape
@@ -117,7 +118,7 @@ _ENV: jinja2.Environment | None = None  # one per process
 def _build_folder(folder: Path) -> ForceResult:
     """Load, check, render and write one force: everything about it is checked before anything is written."""
     global _ENV
-    root, frameworks, job = parallel.state()
+    root, frameworks, job, _ = parallel.state()
     target = job.out / folder.name
     fo, diags = parallel.load_and_check(folder)
     found = tuple(diags.sorted())
@@ -146,11 +147,15 @@ def build_forces(
 ) -> Iterator[ForceResult]:
     """Check and build each force folder, spread over `jobs` processes; one force's failure never stops the rest.
 
-    The frameworks are loaded and checked by the caller, once, before any force is built.
+    The frameworks are loaded and checked by the caller, once, before any force is built. `cache_dir`
+    keeps compiled templates and parsed YAML between runs.
     """
     global _ENV
     _ENV = None
+    templates_cache = cache_dir / f"templates-{__version__}" if cache_dir is not None else None
+    parse_cache = ParseCache(cache_dir) if cache_dir is not None else None
+    job = _Job(options, templates, out, templates_cache)
     try:
-        yield from parallel.each_force(_build_folder, root, frameworks, folders, _Job(options, templates, out, cache_dir), jobs)
+        yield from parallel.each_force(_build_folder, root, frameworks, folders, job, jobs, parse_cache)
     finally:
         _ENV = None

@@ -9,11 +9,14 @@ from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from enum import Enum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from . import __version__
+
+if TYPE_CHECKING:
+    from .cache import ParseCache
 
 app = typer.Typer(
     name="hmic",
@@ -72,20 +75,20 @@ def _load(root: Path, forces: list[str] | None):
     from .load import load_project
     from .validate import check_project
 
-    project, diags = load_project(root, forces or None)
+    project, diags = load_project(root, forces or None, _parse_cache())
     # Cross-checks run on whatever did load, so every problem is reported at once.
     check_project(project, diags)
     return project, diags.sorted()
 
 
-def _frameworks_first(root: Path, forces: list[str] | None):
+def _frameworks_first(root: Path, forces: list[str] | None, cache: ParseCache | None = None):
     """The frameworks, loaded and checked once, and the force folders to work on (forces come after)."""
     from .diagnostics import Diagnostics
     from .load import force_folders, load_frameworks
     from .validate import check_framework
 
     found = Diagnostics()
-    frameworks = load_frameworks(root, found)
+    frameworks = load_frameworks(root, found, cache)
     for fb in frameworks.values():
         check_framework(fb, found)
     return frameworks, force_folders(root, forces, found), found
@@ -109,9 +112,10 @@ def validate(
     from .parallel import check_folder, each_force
 
     # The frameworks once, then each force on its own (over the cores when there are several).
-    frameworks, folders, found = _frameworks_first(root, forces)
+    cache = _parse_cache()
+    frameworks, folders, found = _frameworks_first(root, forces, cache)
     loaded = 0
-    for ok, diags in each_force(check_folder, root, frameworks, folders, None, os.cpu_count() or 1):
+    for ok, diags in each_force(check_folder, root, frameworks, folders, None, os.cpu_count() or 1, cache):
         loaded += ok
         found.extend(diags)
     ordered = found.sorted()
@@ -188,8 +192,9 @@ def _git_commit(root: Path) -> str | None:
 
 
 def _cache_dir() -> Path | None:
-    """Where compiled templates are kept between runs: $HMIC_CACHE_DIR, else the user's cache folder.
-    HMIC_CACHE_DIR=off turns the cache off. The cache changes speed only, never output."""
+    """Where compiled templates and parsed YAML are kept between runs: $HMIC_CACHE_DIR, else hmic's
+    folder in the user's cache folder. HMIC_CACHE_DIR=off turns the cache off. The cache changes
+    speed only, never output."""
     raw = os.environ.get("HMIC_CACHE_DIR")
     if raw:
         return None if raw.lower() in ("0", "off", "no", "none") else Path(raw)
@@ -199,7 +204,14 @@ def _cache_dir() -> Path | None:
             base = str(Path.home() / ".cache")
         except RuntimeError:  # no home directory: run without the cache
             return None
-    return Path(base) / "hmic" / f"templates-{__version__}"
+    return Path(base) / "hmic"
+
+
+def _parse_cache() -> ParseCache | None:
+    from .cache import ParseCache
+
+    folder = _cache_dir()
+    return ParseCache(folder) if folder is not None else None
 
 
 def _source_date_epoch() -> int | None:
@@ -261,7 +273,8 @@ def build(
             raise typer.Exit(2)
     # The frameworks first, once: every force depends on them. Then each force is checked and built
     # on its own (spread over the cores), so one force's problems never stop the others.
-    frameworks, folders, diags = _frameworks_first(root, forces)
+    cache = _parse_cache()
+    frameworks, folders, diags = _frameworks_first(root, forces, cache)
     if diags.errors:
         _print_diagnostics(diags.sorted(), OutputFormat.text)
         _err("nothing was written")

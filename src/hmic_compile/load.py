@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -12,6 +12,9 @@ from . import models as m
 from .diagnostics import Diagnostics, HmicError, Loc
 from .loader import Document, load, relpath
 from .schema_errors import diagnostics_for
+
+if TYPE_CHECKING:
+    from .cache import ParseCache
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -57,9 +60,9 @@ class Project:
         return out
 
 
-def _read(path: Path, root: Path, model: type[M], diags: Diagnostics) -> tuple[M | None, Document | None]:
+def _read(path: Path, root: Path, model: type[M], diags: Diagnostics, cache: ParseCache | None) -> tuple[M | None, Document | None]:
     try:
-        doc = load(path, root)
+        doc = load(path, root, cache)
     except HmicError as e:
         diags.extend(e.diagnostics)
         return None, None
@@ -90,21 +93,21 @@ def _yaml_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml"))
 
 
-def load_framework(folder: Path, root: Path, diags: Diagnostics) -> FrameworkBundle | None:
+def load_framework(folder: Path, root: Path, diags: Diagnostics, cache: ParseCache | None = None) -> FrameworkBundle | None:
     key = folder.name
     docs: dict[str, Document] = {}
     fw = intro = None
     if _required(folder / "framework.yaml", root, "the framework (grade scale, areas, grading rules)", diags):
-        fw, d = _read(folder / "framework.yaml", root, m.Framework, diags)
+        fw, d = _read(folder / "framework.yaml", root, m.Framework, diags, cache)
         if d:
             docs["framework"] = d
     if _required(folder / "introduction.yaml", root, "the standard introduction", diags):
-        intro, d = _read(folder / "introduction.yaml", root, m.Introduction, diags)
+        intro, d = _read(folder / "introduction.yaml", root, m.Introduction, diags, cache)
         if d:
             docs["introduction"] = d
     national = None
     if (folder / "national-results.yaml").exists():
-        national, d = _read(folder / "national-results.yaml", root, m.NationalResults, diags)
+        national, d = _read(folder / "national-results.yaml", root, m.NationalResults, diags, cache)
         if d:
             docs["national"] = d
     areas: dict[str, m.AreaCriteria] = {}
@@ -114,7 +117,7 @@ def load_framework(folder: Path, root: Path, diags: Diagnostics) -> FrameworkBun
         for a in fw.areas:
             p = area_dir / f"{a.id}.yaml"
             if _required(p, root, f"national context and criteria for area '{a.id}'", diags):
-                ac, d = _read(p, root, m.AreaCriteria, diags)
+                ac, d = _read(p, root, m.AreaCriteria, diags, cache)
                 if d:
                     docs[f"area:{a.id}"] = d
                 if ac:
@@ -141,16 +144,18 @@ def load_framework(folder: Path, root: Path, diags: Diagnostics) -> FrameworkBun
     return FrameworkBundle(key, fw, intro, areas, national, docs)
 
 
-def load_force(folder: Path, root: Path, frameworks: dict[str, FrameworkBundle], diags: Diagnostics) -> ForceBundle | None:
+def load_force(
+    folder: Path, root: Path, frameworks: dict[str, FrameworkBundle], diags: Diagnostics, cache: ParseCache | None = None
+) -> ForceBundle | None:
     key = folder.name
     docs: dict[str, Document] = {}
     force = glossary = None
     if _required(folder / "force.yaml", root, "the force's title page and overview", diags):
-        force, d = _read(folder / "force.yaml", root, m.Force, diags)
+        force, d = _read(folder / "force.yaml", root, m.Force, diags, cache)
         if d:
             docs["force"] = d
     if _required(folder / "glossary.yaml", root, "the glossary of terms and abbreviations", diags):
-        glossary, d = _read(folder / "glossary.yaml", root, m.Glossary, diags)
+        glossary, d = _read(folder / "glossary.yaml", root, m.Glossary, diags, cache)
         if d:
             docs["glossary"] = d
     if force is None:
@@ -167,7 +172,7 @@ def load_force(folder: Path, root: Path, frameworks: dict[str, FrameworkBundle],
     for a in fb.framework.areas:
         p = folder / f"{a.id}.yaml"
         if _required(p, root, f"evidence for area '{a.id}' ({a.title})", diags):
-            ae, d = _read(p, root, m.AreaEvidence, diags)
+            ae, d = _read(p, root, m.AreaEvidence, diags, cache)
             if d:
                 docs[f"area:{a.id}"] = d
             if ae:
@@ -186,7 +191,7 @@ def load_force(folder: Path, root: Path, frameworks: dict[str, FrameworkBundle],
     return ForceBundle(key, force, areas, glossary, docs)
 
 
-def load_frameworks(root: Path, diags: Diagnostics) -> dict[str, FrameworkBundle]:
+def load_frameworks(root: Path, diags: Diagnostics, cache: ParseCache | None = None) -> dict[str, FrameworkBundle]:
     """Every framework under criteria/, checking that the project's two top folders exist."""
     frameworks: dict[str, FrameworkBundle] = {}
     crit = root / "criteria"
@@ -195,7 +200,7 @@ def load_frameworks(root: Path, diags: Diagnostics) -> dict[str, FrameworkBundle
             diags.error(Loc(top.name + "/"), "E201", f"missing folder {what}", f"is --root {root} the project folder?")
     if crit.is_dir():
         for folder in sorted(p for p in crit.iterdir() if p.is_dir()):
-            fb = load_framework(folder, root, diags)
+            fb = load_framework(folder, root, diags, cache)
             if fb:
                 frameworks[fb.key] = fb
     return frameworks
@@ -216,13 +221,13 @@ def force_folders(root: Path, only: list[str] | None, diags: Diagnostics) -> lis
     return [f for f in folders if not only or f.name in only]
 
 
-def load_project(root: Path, only: list[str] | None = None) -> tuple[Project, Diagnostics]:
+def load_project(root: Path, only: list[str] | None = None, cache: ParseCache | None = None) -> tuple[Project, Diagnostics]:
     """Read everything under `root`; problems are collected, never raised."""
     diags = Diagnostics()
-    frameworks = load_frameworks(root, diags)
+    frameworks = load_frameworks(root, diags, cache)
     forces: dict[str, ForceBundle] = {}
     for folder in force_folders(root, only, diags):
-        fo = load_force(folder, root, frameworks, diags)
+        fo = load_force(folder, root, frameworks, diags, cache)
         if fo:
             forces[fo.key] = fo
     return Project(root, frameworks, forces), diags

@@ -10,11 +10,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from .diagnostics import Diagnostic, HmicError, Loc
+
+if TYPE_CHECKING:
+    from .cache import ParseCache
 
 try:  # libyaml's C parser is ~35x faster; the pure parser gives the same events.
     from yaml import CSafeLoader as _Loader
@@ -278,8 +281,10 @@ def _decode(raw: bytes, rel: str) -> str:
         raise HmicError([Diagnostic(where, "E003", message, hint="save the file as UTF-8")]) from None
 
 
-def load(path: Path, root: Path) -> Document:
-    """Read and parse one file, every failure reported as a diagnostic naming the file."""
+def load(path: Path, root: Path, cache: ParseCache | None = None) -> Document:
+    """Read and parse one file, every failure reported as a diagnostic naming the file.
+
+    With a cache, a file whose bytes parsed before takes its data from there (see cache.py)."""
     rel = relpath(path, root)
     try:
         if path.is_dir():
@@ -293,7 +298,9 @@ def load(path: Path, root: Path) -> Document:
         size = st.st_size
         if size <= MAX_BYTES:
             with path.open("rb") as fh:
-                raw = fh.read(MAX_BYTES + 1)  # bounded, in case the file grows after stat
+                raw = fh.read(size + 1)  # one byte more than stat said, to notice a file that grew since
+                if len(raw) > size:  # it grew: read on, still bounded
+                    raw += fh.read(MAX_BYTES + 1 - len(raw))
             size = max(size, len(raw))
         if size > MAX_BYTES:
             raise HmicError(
@@ -314,8 +321,16 @@ def load(path: Path, root: Path) -> Document:
         before = raw[: raw.index(b"\x00")].decode("utf-8", "replace")
         where = Loc(rel, *_line_col(before, len(before)))
         raise HmicError([Diagnostic(where, "E003", "NUL byte in file", hint="save the file as UTF-8 text")])
+    digest = hashlib.sha256(raw).hexdigest()
+    if cache is not None:
+        hit = cache.get(digest)
+        if hit is not None:
+            data, locs, key_locs = hit
+            return Document(rel, data, digest, locs, key_locs)
     doc = parse(_decode(raw, rel), rel)
-    doc.sha256 = hashlib.sha256(raw).hexdigest()
+    doc.sha256 = digest
+    if cache is not None:
+        cache.put(digest, (doc.data, doc.locs, doc.key_locs))
     return doc
 
 

@@ -4,29 +4,32 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from .diagnostics import Diagnostics
 from .load import ForceBundle, FrameworkBundle, load_force
 from .validate import PrintedWords, check_force_fully, framework_words
 
+if TYPE_CHECKING:
+    from .cache import ParseCache
+
 R = TypeVar("R")
 
-# Set by each_force before workers fork: what every call needs (root, frameworks, the caller's job).
-_STATE: tuple[Path, dict[str, FrameworkBundle], Any] | None = None
+# Set by each_force before workers fork: what every call needs (root, frameworks, the caller's job, the parse cache).
+_STATE: tuple[Path, dict[str, FrameworkBundle], Any, ParseCache | None] | None = None
 _SHARED: dict[str, PrintedWords] = {}  # per framework, computed once per process
 
 
-def state() -> tuple[Path, dict[str, FrameworkBundle], Any]:
+def state() -> tuple[Path, dict[str, FrameworkBundle], Any, ParseCache | None]:
     assert _STATE is not None, "called outside each_force"
     return _STATE
 
 
 def load_and_check(folder: Path) -> tuple[ForceBundle | None, Diagnostics]:
     """Read one force folder and run every check on it (its framework was checked by the caller)."""
-    root, frameworks, _ = state()
+    root, frameworks, _, cache = state()
     diags = Diagnostics()
-    fo = load_force(folder, root, frameworks, diags)
+    fo = load_force(folder, root, frameworks, diags, cache)
     if fo is not None:
         fb = frameworks[fo.force.framework]
         if fb.key not in _SHARED:
@@ -36,11 +39,17 @@ def load_and_check(folder: Path) -> tuple[ForceBundle | None, Diagnostics]:
 
 
 def each_force(
-    fn: Callable[[Path], R], root: Path, frameworks: dict[str, FrameworkBundle], folders: list[Path], job: Any, jobs: int
+    fn: Callable[[Path], R],
+    root: Path,
+    frameworks: dict[str, FrameworkBundle],
+    folders: list[Path],
+    job: Any,
+    jobs: int,
+    cache: ParseCache | None = None,
 ) -> Iterator[R]:
     """fn(folder) for each force folder, over `jobs` processes; results as they complete."""
     global _STATE
-    _STATE = (root, frameworks, job)
+    _STATE = (root, frameworks, job, cache)
     _SHARED.clear()
     try:
         if jobs <= 1 or len(folders) <= 1:

@@ -182,6 +182,7 @@ def _check_nesting(tokens: Sequence[Token], text: str) -> None:
 
 
 _MD_LINE_START = re.compile(r"^(\s*)([#>]|[-+*](?=\s)|\d+[.)](?=\s)|=+\s*$|-+\s*$|([*_])(?:\s*\3){2,}\s*$)", re.M)
+_MD_FIRST_LINE = re.compile(_MD_LINE_START.pattern)  # the same at the start of a one-line string (a scan per line is slow)
 _UNESCAPED = r"(?<!\\)((?:\\\\)*)"  # preceded by an even number of backslashes (none escaping it)
 _IMAGE = re.compile(_UNESCAPED + r"!\[")
 _LINK_END = re.compile(_UNESCAPED + r"\]([(:])")
@@ -209,7 +210,8 @@ def _neutralise_links(text: str) -> str:
 
 def md_escape(text: str) -> str:
     """Markdown source safe to place in a paragraph: no raw HTML, no links the HTML refuses, no accidental headings."""
-    if "<" not in text and "]" not in text and "![" not in text and not _MD_LINE_START.search(text):
+    line_start = _MD_LINE_START.search(text) if "\n" in text else _MD_FIRST_LINE.match(text)
+    if line_start is None and "<" not in text and "]" not in text and "![" not in text:
         return text  # nothing to escape: the common case
     text = _neutralise_links(text).replace("<", "&lt;")
     return _MD_LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), text)
