@@ -119,7 +119,7 @@ class Renderer:
 
     def html_block(self, text: str) -> Markup:
         if not _needs_parser(text):
-            return self._plain_paragraph(text)
+            return Markup(f"<p>{self._plain(text)}</p>")
         env = {"abbr": self.abbr}
         tokens = self.md.parse(text, env)
         _check_nesting(tokens, text)
@@ -129,30 +129,32 @@ class Renderer:
     def _abbr_open(self) -> dict[str, str]:
         return {term: f'<abbr title="{_escape_text(title)}">' for term, title in self.abbreviations.items()}
 
-    def _plain_paragraph(self, text: str) -> Markup:
-        """What markdown-it makes of text with no Markdown in it, without parsing (most prose is plain)."""
+    def _plain(self, text: str) -> str:
+        """What markdown-it makes of text with no Markdown in it, inside its <p>, without parsing (most prose is plain)."""
         html = _escape_text(text)
         if not self.abbr.simple:  # terms that are not plain words may hold what escaping changes
-            parts, pos = ["<p>"], 0
+            parts, pos = [], 0
             for start, end, term in self.abbr.find(text):
                 parts += [_escape_text(text[pos:start]), self._abbr_open[term], _escape_text(text[start:end]), "</abbr>"]
                 pos = end
-            parts += [_escape_text(text[pos:]), "</p>"]
-            return Markup("".join(parts))
+            parts.append(_escape_text(text[pos:]))
+            return "".join(parts)
         # Escaping makes entities of lower-case letters between '&' and ';', which neither hold nor
         # touch a capitalised word: the words found in the escaped text are the text's own.
         hits = self.abbr.find(html)
         if not hits:
-            return Markup(f"<p>{html}</p>")
-        parts, pos = ["<p>"], 0
+            return html
+        parts, pos = [], 0
         for start, end, term in hits:
             parts += [html[pos:start], self._abbr_open[term], html[start:end], "</abbr>"]
             pos = end
-        parts += [html[pos:], "</p>"]
-        return Markup("".join(parts))
+        parts.append(html[pos:])
+        return "".join(parts)
 
     def html_inline(self, text: str) -> Markup:
         """HTML for a single line of prose: a lone paragraph loses its <p> wrapper."""
+        if not _needs_parser(text):
+            return Markup(self._plain(text))
         html = self.html_block(text)
         if html.startswith("<p>") and html.endswith("</p>") and html.count("<p>") == 1:
             return Markup(html[3:-4])

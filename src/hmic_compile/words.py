@@ -13,11 +13,7 @@ from collections.abc import Iterator
 _WORD = re.compile(r"[A-Z][a-z]*[A-Z][A-Za-z]*")
 
 
-def _is_word_char(c: str) -> bool:
-    return c.isalnum() or c in "_-"
-
-
-def capitalised_words(text: str) -> list[tuple[int, int]]:
+def capitalised_words(text: str) -> tuple[tuple[int, int], ...]:
     r"""Spans of the whole words with two capitals or more, not joined to other word characters or hyphens.
 
     The same as finditer(r"(?<![\w-])[A-Z][a-z]*[A-Z][A-Za-z]*(?![\w-])") but twice as fast: a pattern
@@ -27,10 +23,16 @@ def capitalised_words(text: str) -> list[tuple[int, int]]:
     end_of_text = len(text)
     for m in _WORD.finditer(text):
         start, end = m.span()
-        if (start and _is_word_char(text[start - 1])) or (end < end_of_text and _is_word_char(text[end])):
-            continue  # part of a longer word: a match can neither start nor end inside one
+        if start:  # part of a longer word? a match can neither start nor end inside one
+            c = text[start - 1]
+            if c.isalnum() or c == "_" or c == "-":
+                continue
+        if end < end_of_text:
+            c = text[end]
+            if c.isalnum() or c == "_" or c == "-":
+                continue
         out.append((start, end))
-    return out
+    return tuple(out)
 
 
 def candidates(text: str) -> Iterator[tuple[str, str]]:
