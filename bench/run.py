@@ -6,8 +6,10 @@
 
 Generates bench/out/ (git-ignored) with bench/generate.py when it is absent, then times each command as
 the median wall time of fresh subprocesses of the venv's python, after one untimed warm-up run
-(bytecode and page cache), in interleaved rounds. Prints each median, its ratio to the floor and the target, with PASS/MISS;
-the per-force cost for one force and for all; and the machine. It is a measurement, not a test: it
+(bytecode, page cache, and hmic's cache of compiled templates and parsed YAML, kept in a folder of
+the run), in interleaved rounds; one row builds every force with the cache off, as a first run does.
+Prints each median, its ratio to the floor and the target, with PASS/MISS; the per-force cost for one
+force and for all; and the machine. It is a measurement, not a test: it
 exits 0 unless a command fails to run.
 """
 
@@ -81,16 +83,16 @@ def measure(commands: list, cwd: Path, env: dict[str, str] | None) -> dict[str, 
     """label -> (median wall, all walls, median CPU). One untimed warm-up run of each command, then rounds
     that run each command in turn (while it still needs runs), so that a burst of other work on the
     machine falls on all the commands alike rather than on one of them."""
-    for label, argv, _, _, _ in commands:
+    for label, argv, _, _, _, extra in commands:
         print(f"warm-up: {label}", file=sys.stderr)
-        time_once(argv(), cwd, env)
+        time_once(argv(), cwd, {**(env or {}), **extra})
     samples: dict[str, list[tuple[float, float]]] = {c[0]: [] for c in commands}
     rounds = max(c[2] for c in commands)
     for i in range(rounds):
         print(f"round {i + 1} of {rounds}", file=sys.stderr)
-        for label, argv, runs, _, _ in commands:
+        for label, argv, runs, _, _, extra in commands:
             if i < runs:
-                samples[label].append(time_once(argv(), cwd, env))
+                samples[label].append(time_once(argv(), cwd, {**(env or {}), **extra}))
     out = {}
     for label, got in samples.items():
         walls = [w for w, _ in got]
@@ -134,14 +136,19 @@ def main() -> int:
     def fresh_out() -> str:
         return str(tmp / f"build-{next(counter)}")
 
-    # (label, argv factory, runs, target ratio or None, forces covered)
+    # The cache (compiled templates, parsed YAML) in a folder of this run, filled by the warm-up runs as
+    # by a user's first run; the "no cache" rows show a first run, or HMIC_CACHE_DIR=off.
+    warm = {"HMIC_CACHE_DIR": str(tmp / "cache")}
+    cold = {"HMIC_CACHE_DIR": "off"}
+    # (label, argv factory, runs, target ratio or None, forces covered, environment)
     commands = [
-        ("import floor", lambda: [py, "-c", FLOOR_IMPORTS], runs, None, 0),
-        ("floor + pydantic", lambda: [py, "-c", STACK_FLOOR], runs, None, 0),
-        (f"validate {one}", lambda: [*hmic, "validate", one, *root], runs, 1.3, 1),
-        (f"build {one}", lambda: [*hmic, "build", one, *root, "--out", fresh_out()], runs, 1.6, 1),
-        (f"validate (all {n})", lambda: [*hmic, "validate", *root], runs_all, None, n),
-        (f"build (all {n})", lambda: [*hmic, "build", *root, "--out", fresh_out()], runs_all, 6.0, n),
+        ("import floor", lambda: [py, "-c", FLOOR_IMPORTS], runs, None, 0, {}),
+        ("floor + pydantic", lambda: [py, "-c", STACK_FLOOR], runs, None, 0, {}),
+        (f"validate {one}", lambda: [*hmic, "validate", one, *root], runs, 1.3, 1, warm),
+        (f"build {one}", lambda: [*hmic, "build", one, *root, "--out", fresh_out()], runs, 1.6, 1, warm),
+        (f"validate (all {n})", lambda: [*hmic, "validate", *root], runs_all, None, n, warm),
+        (f"build (all {n})", lambda: [*hmic, "build", *root, "--out", fresh_out()], runs_all, 6.0, n, warm),
+        (f"build (all {n}), no cache", lambda: [*hmic, "build", *root, "--out", fresh_out()], runs_all, None, n, cold),
     ]
     # Time an installed tool as users run it: with its bytecode cached (pip writes .pyc files for what it
     # installs; the warm-up run writes hmic's, which an editable install would otherwise compile every run
@@ -169,12 +176,17 @@ def main() -> int:
     floor_cpu = results["import floor"][2]
     print(f"{'command':<{w}}  {'median s':>8}  {'min s':>7}  {'x floor':>7}  {'target':>7}  result  {'cpu s':>6}  {'cpu x':>6}")
     print(f"{'-' * w}  {'-' * 8}  {'-' * 7}  {'-' * 7}  {'-' * 7}  ------  {'-' * 6}  {'-' * 6}")
-    for label, _, _, target, _ in commands:
+    for label, _, _, target, _, _ in commands:
         med, times, cpu = results[label]
         ratio = med / floor
         tgt = f"<= {target:g}x" if target else "-"
         verdict = ("PASS" if ratio <= target else "MISS") if target else ""
         print(f"{label:<{w}}  {med:8.3f}  {min(times):7.3f}  {ratio:6.2f}x  {tgt:>7}  {verdict:<6}  {cpu:6.3f}  {cpu / floor_cpu:5.2f}x")
+    stack = results["floor + pydantic"][0]
+    print(
+        "over floor + pydantic (reference, no target): "
+        + ", ".join(f"{c[0]} {results[c[0]][0] / stack:.2f}x" for c in commands if c[3] is not None)
+    )
     print(
         "median, min: wall seconds; x floor: median / the floor's median (the PASS/MISS ratio);\n"
         "cpu: median user+sys seconds of the process and its build workers, and its ratio to the floor's: steadier than\n"

@@ -110,3 +110,9 @@ def test_validate_and_build_give_the_same_results_with_a_cold_a_warm_and_no_cach
     assert outputs[0] == outputs[1] == outputs[2]
     assert outputs[0][0] == 1 and "E307" in outputs[0][1]
     assert [p.name for p in (tmp_path / "cache").iterdir() if p.name.startswith("yaml-")]
+
+
+def test_entries_live_in_a_folder_only_their_user_can_read(tmp_path: Path) -> None:
+    cache = ParseCache(tmp_path / "cache")
+    load(NORFOLK / "force.yaml", REPO, cache)
+    assert cache.folder.stat().st_mode & 0o077 == 0
