@@ -59,7 +59,9 @@ from hmic_compile.cli import app
 from hmic_compile.load import load_project
 from hmic_compile.validate import check_project
 root = Path(root_s)
-project, diags = load_project(root, [key]); mark("load_project: read, parse, model-validate the framework and one force")
+from hmic_compile.cli import _parse_cache
+cache = _parse_cache()  # as the command's: warm after the first run
+project, diags = load_project(root, [key], cache); mark("load_project: read, parse or take cached, validate framework and force")
 check_project(project, diags); mark("check_project: cross-checks, grading, glossary")
 t0 = time.perf_counter()
 with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
@@ -68,7 +70,7 @@ with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.St
     except SystemExit:
         pass
 t1 = time.perf_counter()
-p2, d2 = load_project(root, [key]); check_project(p2, d2)
+p2, d2 = load_project(root, [key], cache); check_project(p2, d2)
 t2 = time.perf_counter()
 D.append(("=run `hmic validate` in-process through typer (load + check included)", (t1 - t0) * 1000))
 D.append(("=load_project + check_project again, to subtract", (t2 - t1) * 1000))
@@ -78,13 +80,16 @@ if mode == "build":
     import markdown_it; mark("import markdown_it")
     import hmic_compile.render, hmic_compile.build; mark("import hmic_compile.render, .build")
     from hmic_compile.render import make_environment, build_report, render
-    env = make_environment(None, root); mark("make_environment")
+    from hmic_compile import __version__
+    from hmic_compile.cli import _cache_dir
+    c = _cache_dir()  # the command's compiled-template cache, warm after its first run
+    env = make_environment(None, root, c / f"templates-{__version__}" if c else None); mark("make_environment")
     fo = project.forces[key]
     report = build_report(project, fo); mark("build_report: the view model")
-    render(report, env, "md"); mark("render md, first (compiles the templates)")
-    render(report, env, "html"); mark("render html, first (compiles the templates)")
-    render(report, env, "md"); mark("render md again (templates compiled)")
-    render(report, env, "html"); mark("render html again (templates compiled)")
+    render(report, env, "md"); mark("render md, first (loads the compiled templates)")
+    render(report, env, "html"); mark("render html, first (loads the compiled templates)")
+    render(report, env, "md"); mark("render md again (templates loaded, prose rendered)")
+    render(report, env, "html"); mark("render html again (templates loaded, prose rendered)")
     try:
         from hmic_compile.build import build_force, BuildOptions
         build_force(project, fo, env, BuildOptions()); mark("build_force again (view model, md, html, manifest; templates compiled)")
@@ -243,7 +248,7 @@ def main() -> int:
     if not (OUT / "evidence").is_dir():
         subprocess.run([python(), str(BENCH / "generate.py"), "--out", str(OUT)], check=True)
     key = args.force or sorted(p.name for p in (OUT / "evidence").iterdir() if p.is_dir())[0]
-    env = dict(os.environ)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}  # with bytecode, as bench/run.py times it
     if args.src:
         env["PYTHONPATH"] = os.pathsep.join([str(args.src.resolve()), *filter(None, [os.environ.get("PYTHONPATH")])])
     where = run([python(), "-c", "import hmic_compile; print(hmic_compile.__file__)"], env).stdout.strip()
