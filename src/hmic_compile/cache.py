@@ -11,6 +11,7 @@ models and checked on every run; only the step from its bytes to plain data is r
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import marshal
 import os
@@ -25,6 +26,7 @@ from . import __version__
 Parsed = tuple[Any, dict[tuple[str | int, ...], tuple[int, int]], dict[tuple[str | int, ...], tuple[int, int]]]
 
 
+@functools.lru_cache(maxsize=1)  # the same for every cache of this process
 def _fingerprint() -> str:
     here = Path(__file__).parent
     h = hashlib.sha256()
