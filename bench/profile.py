@@ -49,15 +49,15 @@ mode, root_s, key, out_s = sys.argv[1:5]
 import typer; mark("import typer")
 import yaml; mark("import yaml")
 from pydantic import BaseModel; mark("import pydantic (BaseModel)")
-import hmic_compile.models; mark("import hmic_compile.models (builds the pydantic models)")
+import hmic_compile.inputs.models; mark("import hmic_compile.inputs.models (builds the pydantic models)")
 import hmic_compile.cli; mark("import hmic_compile.cli")
-import hmic_compile.load, hmic_compile.validate; mark("import hmic_compile.load, .validate (the rest)")
+import hmic_compile.inputs.project, hmic_compile.checks.force; mark("import hmic_compile.inputs.project, .validate (the rest)")
 import typer._adapters; mark("import typer._adapters (typer's per-parameter pydantic coercion)")
 import contextlib, io
 from pathlib import Path
 from hmic_compile.cli import app
-from hmic_compile.load import load_project
-from hmic_compile.validate import check_project
+from hmic_compile.inputs.project import load_project
+from hmic_compile.checks.force import check_project
 root = Path(root_s)
 from hmic_compile.cli import _parse_cache
 cache = _parse_cache()  # as the command's: warm after the first run
@@ -78,8 +78,8 @@ _t[0] = time.perf_counter()
 if mode == "build":
     import jinja2; mark("import jinja2")
     import markdown_it; mark("import markdown_it")
-    import hmic_compile.render, hmic_compile.build; mark("import hmic_compile.render, .build")
-    from hmic_compile.render import make_environment, build_report, render
+    import hmic_compile.report.render, hmic_compile.report.build; mark("import hmic_compile.report.render, .build")
+    from hmic_compile.report.render import make_environment, build_report, render
     from hmic_compile import __version__
     from hmic_compile.cli import _cache_dir
     c = _cache_dir()  # the command's compiled-template cache, warm after its first run
@@ -91,7 +91,7 @@ if mode == "build":
     render(report, env, "md"); mark("render md again (templates loaded, prose rendered)")
     render(report, env, "html"); mark("render html again (templates loaded, prose rendered)")
     try:
-        from hmic_compile.build import build_force, BuildOptions
+        from hmic_compile.report.build import build_force, BuildOptions
         build_force(project, fo, env, BuildOptions()); mark("build_force again (view model, md, html, manifest; templates compiled)")
     except Exception as e:  # the internal API moved on
         print(f"# build_force skipped: {e}", file=sys.stderr)

@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from hmic_compile.cli import app
-from hmic_compile.load import load_project
+from hmic_compile.inputs.project import load_project
 
 from .conftest import REPO
 from .test_coverage import html_text

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from hmic_compile.cache import ParseCache
 from hmic_compile.cli import app
 from hmic_compile.diagnostics import HmicError
-from hmic_compile.loader import load
+from hmic_compile.inputs.cache import ParseCache
+from hmic_compile.inputs.loader import load
 
 from .conftest import REPO
 

@@ -11,8 +11,8 @@ import pytest
 from typer.testing import CliRunner
 
 from hmic_compile.cli import app
-from hmic_compile.load import load_project
-from hmic_compile.render import build_report
+from hmic_compile.inputs.project import load_project
+from hmic_compile.report.render import build_report
 
 from .conftest import REPO, SOURCE
 
@@ -262,7 +262,7 @@ def _report_strings(data: object, key: str = "") -> list[str]:
 
 def test_nothing_in_the_yaml_that_the_report_does_not_say(source: str) -> None:
     """The other direction: every prose string transcribed from the report is the report's own text."""
-    from hmic_compile.loader import load
+    from hmic_compile.inputs.loader import load
 
     haystack = normalise(" ".join(_units(source)))
     for wrong, right in CORRECTIONS.items():

@@ -12,9 +12,9 @@ import yaml
 from markdown_it import MarkdownIt
 from typer.testing import CliRunner
 
-from hmic_compile import diff as d
 from hmic_compile.cli import app
-from hmic_compile.loader import parse
+from hmic_compile.inputs.loader import parse
+from hmic_compile.tools import diff as d
 
 from .conftest import REPO
 

@@ -9,7 +9,7 @@ from .conftest import REPO
 
 def test_every_diagnostic_code_is_documented() -> None:
     used = set()
-    for path in (REPO / "src" / "hmic_compile").glob("*.py"):
+    for path in (REPO / "src" / "hmic_compile").rglob("*.py"):
         used |= set(re.findall(r'"([EW]\d{3})"', path.read_text(encoding="utf-8")))
     documented = set(re.findall(r"^\| ([EW]\d{3}) \|", (REPO / "docs" / "diagnostics.md").read_text(encoding="utf-8"), re.M))
     assert sorted(used - documented) == [], "codes used but not in docs/diagnostics.md"

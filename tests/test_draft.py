@@ -11,7 +11,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from hmic_compile.cli import app
-from hmic_compile.render import DEFAULT_LABELS, Draft, css_string, draft_mark
+from hmic_compile.report.render import DEFAULT_LABELS, Draft, css_string, draft_mark
 
 from .conftest import REPO
 

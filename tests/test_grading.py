@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from hmic_compile.grading import Check, Derivation, LevelTally, derive, derive_area, tally
-from hmic_compile.loader import load
-from hmic_compile.models import (
+from hmic_compile.derive.grading import Check, Derivation, LevelTally, derive, derive_area, tally
+from hmic_compile.inputs.loader import load
+from hmic_compile.inputs.models import (
     AreaEvidence,
     Conditions,
     Criterion,
@@ -479,7 +479,7 @@ def test_derivation_when_no_rule_holds(fw2007: Framework) -> None:
 
 
 def test_trial_held_needs_every_check() -> None:
-    from hmic_compile.grading import RuleTrial
+    from hmic_compile.derive.grading import RuleTrial
 
     assert RuleTrial("G", "e", (Check("a", True), Check("b", True))).held is True
     assert RuleTrial("G", "e", (Check("a", True), Check("b", False))).held is False

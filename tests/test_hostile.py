@@ -28,7 +28,7 @@ from typer.testing import CliRunner
 
 from hmic_compile.cli import app
 from hmic_compile.diagnostics import HmicError
-from hmic_compile.loader import MAX_BYTES, MAX_DEPTH, load, parse
+from hmic_compile.inputs.loader import MAX_BYTES, MAX_DEPTH, load, parse
 
 from .conftest import REPO
 
@@ -545,8 +545,8 @@ def test_symlink_to_an_endless_device_is_not_read(tmp_path: Path) -> None:
 def test_length_errors_say_what_would_be_right(text: str, model: str, expected: str) -> None:
     from pydantic import ValidationError
 
-    from hmic_compile import models
-    from hmic_compile.schema_errors import diagnostics_for
+    from hmic_compile.inputs import models
+    from hmic_compile.inputs.schema_errors import diagnostics_for
 
     doc = parse(text, "f.yaml")
     cls = getattr(models, model)

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from hmic_compile.loader import load
-from hmic_compile.models import Framework, Grade, NationalResults
-from hmic_compile.national import Cell, counts, distribution, position
+from hmic_compile.derive.national import Cell, counts, distribution, position
+from hmic_compile.inputs.loader import load
+from hmic_compile.inputs.models import Framework, Grade, NationalResults
 
 ROOT = Path(__file__).parent.parent
 

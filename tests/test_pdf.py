@@ -14,10 +14,10 @@ import pytest
 from pypdf import PdfReader
 from typer.testing import CliRunner
 
-from hmic_compile import pdf
 from hmic_compile.cli import app
-from hmic_compile.load import load_project
-from hmic_compile.render import Report, build_report, make_environment, render
+from hmic_compile.inputs.project import load_project
+from hmic_compile.report import pdf
+from hmic_compile.report.render import Report, build_report, make_environment, render
 
 from .conftest import REPO
 from .test_coverage import _coverage, source  # noqa: F401  (source is a fixture)

@@ -16,10 +16,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hmic_compile.cache import ParseCache
+from hmic_compile.checks.force import check_project
 from hmic_compile.diagnostics import Diagnostic
-from hmic_compile.load import load_project
-from hmic_compile.validate import check_project
+from hmic_compile.inputs.cache import ParseCache
+from hmic_compile.inputs.project import load_project
 
 from .conftest import REPO
 

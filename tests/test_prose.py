@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hmic_compile.load import load_project
-from hmic_compile.prose import Abbreviations, Renderer, _needs_parser
-from hmic_compile.words import capitalised_words
+from hmic_compile.checks.words import capitalised_words
+from hmic_compile.inputs.project import load_project
+from hmic_compile.report.prose import Abbreviations, Renderer, _needs_parser
 
 from .conftest import REPO
 
@@ -110,7 +110,7 @@ def test_needs_parser_equals_the_single_pattern(text: str) -> None:
 
 @given(st.text(alphabet="ab#>-+*=_1.)<]![ \n", max_size=16))
 def test_md_escape_one_line_fast_path_matches_the_line_scan(text: str) -> None:
-    from hmic_compile import prose
+    from hmic_compile.report import prose
 
     scan = prose._MD_LINE_START.search(text)
     needs = scan is not None or "<" in text or "]" in text or "![" in text

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from hmic_compile.build import BuildOptions, build_force
-from hmic_compile.load import load_project
-from hmic_compile.render import make_environment
-from hmic_compile.validate import check_project
+from hmic_compile.checks.force import check_project
+from hmic_compile.inputs.project import load_project
+from hmic_compile.report.build import BuildOptions, build_force
+from hmic_compile.report.render import make_environment
 
 from .conftest import REPO
 

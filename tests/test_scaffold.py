@@ -11,10 +11,10 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from hmic_compile import schema as sch
 from hmic_compile.cli import app
-from hmic_compile.load import load_project
-from hmic_compile.loader import parse
+from hmic_compile.inputs.loader import parse
+from hmic_compile.inputs.project import load_project
+from hmic_compile.tools import schema as sch
 
 from .conftest import REPO
 

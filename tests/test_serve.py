@@ -15,7 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from hmic_compile.cli import app
-from hmic_compile.serve import HOST, Server, Site
+from hmic_compile.tools.serve import HOST, Server, Site
 
 from .conftest import REPO
 

@@ -16,7 +16,7 @@ import typer
 from . import __version__
 
 if TYPE_CHECKING:
-    from .cache import ParseCache
+    from .inputs.cache import ParseCache
 
 app = typer.Typer(
     name="hmic",
@@ -72,8 +72,8 @@ def _print_diagnostics(diags: list, fmt: OutputFormat, strict: bool = False) -> 
 
 
 def _load(root: Path, forces: list[str] | None):
-    from .load import load_project
-    from .validate import check_project
+    from .checks.force import check_project
+    from .inputs.project import load_project
 
     project, diags = load_project(root, forces or None, _parse_cache())
     # Cross-checks run on whatever did load, so every problem is reported at once.
@@ -83,9 +83,9 @@ def _load(root: Path, forces: list[str] | None):
 
 def _frameworks_first(root: Path, forces: list[str] | None, cache: ParseCache | None = None):
     """The frameworks, loaded and checked once, and the force folders to work on (forces come after)."""
+    from .checks.force import check_framework
     from .diagnostics import Diagnostics
-    from .load import force_folders, load_frameworks
-    from .validate import check_framework
+    from .inputs.project import force_folders, load_frameworks
 
     found = Diagnostics()
     frameworks = load_frameworks(root, found, cache)
@@ -109,7 +109,7 @@ def validate(
 
     Example: hmic validate --format github
     """
-    from .parallel import check_folder, each_force
+    from .checks.parallel import check_folder, each_force
 
     # The frameworks once, then each force on its own (over the cores when there are several).
     cache = _parse_cache()
@@ -141,7 +141,7 @@ def grade(
 
     Example: hmic grade norfolk-2007 --explain domestic-violence
     """
-    from . import explain as report
+    from .derive import explain as report
 
     project, diags = _load(root, [force] if force else None)
     errors = [d for d in diags if d.is_error]
@@ -208,7 +208,7 @@ def _cache_dir() -> Path | None:
 
 
 def _parse_cache() -> ParseCache | None:
-    from .cache import ParseCache
+    from .inputs.cache import ParseCache
 
     folder = _cache_dir()
     return ParseCache(folder) if folder is not None else None
@@ -256,8 +256,8 @@ def build(
 
     Example: hmic build norfolk-2007 --out build --format md,html,pdf --draft
     """
-    from .build import BuildOptions, build_forces
-    from .render import FORMATS, Draft
+    from .report.build import BuildOptions, build_forces
+    from .report.render import FORMATS, Draft
 
     formats = tuple(f.strip() for f in format.split(",") if f.strip())
     bad = [f for f in formats if f not in FORMATS]
@@ -265,7 +265,7 @@ def build(
         _err(f"error: unknown format {', '.join(bad) or '(none)'}; expected a comma-separated list of: {', '.join(FORMATS)}")
         raise typer.Exit(2)
     if "pdf" in formats:
-        from .pdf import INSTALL_HINT, unavailable
+        from .report.pdf import INSTALL_HINT, unavailable
 
         why = unavailable()
         if why:
@@ -371,7 +371,7 @@ def schema(
 
     Example: hmic schema --annotate --check
     """
-    from . import schema as sch
+    from .tools import schema as sch
 
     target = out if out is not None else root / "schemas"
     plan = sch.plan(root, target, annotate)
@@ -421,7 +421,7 @@ def new_force(
 
     Example: hmic new force suffolk --year 2007
     """
-    from . import scaffold
+    from .tools import scaffold
 
     try:
         sc = scaffold.plan(root, name, year)
@@ -472,7 +472,7 @@ def diff(
     """
     import tempfile
 
-    from . import diff as d
+    from .tools import diff as d
 
     with tempfile.TemporaryDirectory(prefix="hmic-diff-") as tmp:
         try:
@@ -518,7 +518,7 @@ def serve(
 
     Example: hmic serve norfolk-2007 --port 8000
     """
-    from .serve import Server, Site
+    from .tools.serve import Server, Site
 
     if force is not None and not (root / "evidence" / force).is_dir():
         have = sorted(p.name for p in (root / "evidence").iterdir() if p.is_dir()) if (root / "evidence").is_dir() else []

@@ -5,7 +5,7 @@ Depth counts the file's own mapping (1), overview's mapping (2), then a list and
 
 from pathlib import Path
 
-from hmic_compile.loader import MAX_DEPTH
+from hmic_compile.inputs.loader import MAX_DEPTH
 
 
 def make(root: Path) -> None:

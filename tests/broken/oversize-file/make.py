@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from hmic_compile.loader import MAX_BYTES
+from hmic_compile.inputs.loader import MAX_BYTES
 
 
 def make(root: Path) -> None:

@@ -6,7 +6,7 @@ own mapping and 'overview'). The generated file is ordinary block-style YAML, as
 
 from pathlib import Path
 
-from hmic_compile.loader import MAX_DEPTH
+from hmic_compile.inputs.loader import MAX_DEPTH
 
 
 def make(root: Path) -> None:

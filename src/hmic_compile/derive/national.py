@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .models import Framework, NationalResults
+from ..inputs.models import Framework, NationalResults
 
 
 @dataclass(frozen=True)

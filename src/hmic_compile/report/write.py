@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from .diagnostics import Diagnostic, HmicError, Loc
+from ..diagnostics import Diagnostic, HmicError, Loc
 
 
 def sha256(data: bytes) -> str:

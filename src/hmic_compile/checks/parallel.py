@@ -6,12 +6,12 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from .diagnostics import Diagnostics
-from .load import ForceBundle, FrameworkBundle, load_force
-from .validate import PrintedWords, check_force_fully, framework_words
+from ..diagnostics import Diagnostics
+from ..inputs.project import ForceBundle, FrameworkBundle, load_force
+from .force import PrintedWords, check_force_fully, framework_words
 
 if TYPE_CHECKING:
-    from .cache import ParseCache
+    from ..inputs.cache import ParseCache
 
 R = TypeVar("R")
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import models as m
+from ..inputs import models as m
+from ..inputs.project import ForceBundle, Project
 from .grading import Derivation, derive_area
-from .load import ForceBundle, Project
 
 
 def area_derivations(project: Project, fo: ForceBundle) -> list[tuple[m.AreaDef, m.AreaEvidence, Derivation | None]]:

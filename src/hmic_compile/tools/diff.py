@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
 
-from . import models as m
-from .diagnostics import Diagnostic, Diagnostics
-from .grading import derive_area
-from .load import ForceBundle, FrameworkBundle, load_force, load_framework
+from ..derive.grading import derive_area
+from ..diagnostics import Diagnostic, Diagnostics
+from ..inputs import models as m
+from ..inputs.project import ForceBundle, FrameworkBundle, load_force, load_framework
 
 SIMILAR = 0.6  # word-level similarity above which an unmatched item counts as reworded rather than removed and added
 LIST_NAMES = {

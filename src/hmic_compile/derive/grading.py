@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
-from .models import AreaEvidence, Conditions, Criterion, Framework, Grading, Judgement
+from ..inputs.models import AreaEvidence, Conditions, Criterion, Framework, Grading, Judgement
 
 
 @dataclass(frozen=True)

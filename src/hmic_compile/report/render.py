@@ -12,11 +12,11 @@ from typing import Any
 import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from . import models as m
-from .diagnostics import Diagnostic, HmicError, Loc
-from .explain import area_derivations
-from .load import ForceBundle, FrameworkBundle, Project
-from .national import Distribution, distribution
+from ..derive.explain import area_derivations
+from ..derive.national import Distribution, distribution
+from ..diagnostics import Diagnostic, HmicError, Loc
+from ..inputs import models as m
+from ..inputs.project import ForceBundle, FrameworkBundle, Project
 from .prose import Prose, ProseError, Renderer, md_cell, md_escape
 
 FORMATS = ("md", "html", "pdf")
@@ -27,9 +27,9 @@ MONTHS = ("January", "February", "March", "April", "May", "June", "July", "Augus
 
 def packaged_templates() -> Path:
     """The default templates: inside the installed package, or the repository's top-level templates/."""
-    here = Path(__file__).resolve().parent
-    packaged = here / "templates"
-    return packaged if packaged.is_dir() else here.parent.parent / "templates"
+    package = Path(__file__).resolve().parent.parent
+    packaged = package / "templates"
+    return packaged if packaged.is_dir() else package.parent.parent / "templates"
 
 
 def slug(text: str) -> str:

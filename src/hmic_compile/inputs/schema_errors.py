@@ -9,7 +9,7 @@ from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
-from .diagnostics import Diagnostic, Loc
+from ..diagnostics import Diagnostic, Loc
 from .loader import Document, Path_
 
 

@@ -6,11 +6,11 @@ import difflib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from . import models as m
-from .diagnostics import Diagnostics
-from .grading import derive_area
-from .load import ForceBundle, FrameworkBundle, Project
-from .loader import Document
+from ..derive.grading import derive_area
+from ..diagnostics import Diagnostics
+from ..inputs import models as m
+from ..inputs.loader import Document
+from ..inputs.project import ForceBundle, FrameworkBundle, Project
 from .words import candidates
 
 

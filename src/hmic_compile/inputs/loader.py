@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from .diagnostics import Diagnostic, HmicError, Loc
+from ..diagnostics import Diagnostic, HmicError, Loc
 
 if TYPE_CHECKING:
     from .cache import ParseCache

@@ -10,10 +10,11 @@ from pathlib import Path
 import jinja2
 from markupsafe import escape
 
-from . import __version__, parallel
-from .cache import ParseCache
-from .diagnostics import Diagnostic, HmicError, Loc
-from .load import ForceBundle, FrameworkBundle, Project
+from .. import __version__
+from ..checks import parallel
+from ..diagnostics import Diagnostic, HmicError, Loc
+from ..inputs.cache import ParseCache
+from ..inputs.project import ForceBundle, FrameworkBundle, Project
 from .prose import md_escape
 from .render import TEMPLATE_NAMES, Draft, build_report, draft_mark, make_environment, render
 from .write import manifest, sha256, write_atomic

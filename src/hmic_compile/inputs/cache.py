@@ -21,7 +21,7 @@ from typing import Any
 
 import yaml
 
-from . import __version__
+from .. import __version__
 
 Parsed = tuple[Any, dict[tuple[str | int, ...], tuple[int, int]], dict[tuple[str | int, ...], tuple[int, int]]]
 

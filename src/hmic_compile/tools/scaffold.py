@@ -12,13 +12,13 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from . import models as m
-from .diagnostics import Diagnostics, HmicError
-from .load import FrameworkBundle, load_framework
-from .loader import load, parse
+from ..checks.force import _prose
+from ..checks.words import candidates
+from ..diagnostics import Diagnostics, HmicError
+from ..inputs import models as m
+from ..inputs.loader import load, parse
+from ..inputs.project import FrameworkBundle, load_framework
 from .schema import BY_NAME, modeline
-from .validate import _prose
-from .words import candidates
 
 WIDTH = 100
 

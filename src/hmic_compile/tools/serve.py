@@ -15,11 +15,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from .build import BuildOptions, build_force
-from .diagnostics import Diagnostic, HmicError, Loc, summary
-from .load import Project, load_project
-from .render import make_environment
-from .validate import check_project
+from ..checks.force import check_project
+from ..diagnostics import Diagnostic, HmicError, Loc, summary
+from ..inputs.project import Project, load_project
+from ..report.build import BuildOptions, build_force
+from ..report.render import make_environment
 
 HOST = "127.0.0.1"
 HTML = "text/html; charset=utf-8"

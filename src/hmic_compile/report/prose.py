@@ -13,7 +13,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from markupsafe import Markup, escape
 
-from .words import capitalised_words
+from ..checks.words import capitalised_words
 
 SAFE_SCHEMES = ("http:", "https:", "mailto:")
 MAX_NESTING = 20

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from ..diagnostics import Diagnostics, HmicError, Loc
 from . import models as m
-from .diagnostics import Diagnostics, HmicError, Loc
 from .loader import Document, load, relpath
 from .schema_errors import diagnostics_for
 

@@ -1,0 +1,1 @@
+"""Checks: what the schema alone cannot see, across files — cross-references, judgements, national results, the glossary."""
