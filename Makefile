@@ -39,10 +39,12 @@ grade: setup
 test: setup
 	$(BIN)/pytest
 
+## ruff, mypy and the layer contract (docs/architecture.md).
 lint: setup
 	$(BIN)/ruff check src tests
 	$(BIN)/ruff format --check src tests
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 
 bench: setup
 	$(BIN)/python bench/run.py

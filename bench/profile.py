@@ -51,15 +51,15 @@ import yaml; mark("import yaml")
 from pydantic import BaseModel; mark("import pydantic (BaseModel)")
 import hmic_compile.inputs.models; mark("import hmic_compile.inputs.models (builds the pydantic models)")
 import hmic_compile.cli; mark("import hmic_compile.cli")
-import hmic_compile.inputs.project, hmic_compile.checks.force; mark("import hmic_compile.inputs.project, .validate (the rest)")
+import hmic_compile.inputs.project, hmic_compile.checks.project; mark("import hmic_compile.inputs.project, .checks (the rest)")
 import typer._adapters; mark("import typer._adapters (typer's per-parameter pydantic coercion)")
 import contextlib, io
 from pathlib import Path
 from hmic_compile.cli import app
 from hmic_compile.inputs.project import load_project
-from hmic_compile.checks.force import check_project
+from hmic_compile.checks.project import check_project
 root = Path(root_s)
-from hmic_compile.cli import _parse_cache
+from hmic_compile.inputs.environment import parse_cache as _parse_cache
 cache = _parse_cache()  # as the command's: warm after the first run
 project, diags = load_project(root, [key], cache); mark("load_project: read, parse or take cached, validate framework and force")
 check_project(project, diags); mark("check_project: cross-checks, grading, glossary")
@@ -78,10 +78,11 @@ _t[0] = time.perf_counter()
 if mode == "build":
     import jinja2; mark("import jinja2")
     import markdown_it; mark("import markdown_it")
-    import hmic_compile.report.render, hmic_compile.report.build; mark("import hmic_compile.report.render, .build")
-    from hmic_compile.report.render import make_environment, build_report, render
+    import hmic_compile.report.view, hmic_compile.report.render, hmic_compile.report.build; mark("import hmic_compile.report.view, .render, .build")
+    from hmic_compile.report.render import make_environment, render
+    from hmic_compile.report.view import build_report
     from hmic_compile import __version__
-    from hmic_compile.cli import _cache_dir
+    from hmic_compile.inputs.environment import cache_dir as _cache_dir
     c = _cache_dir()  # the command's compiled-template cache, warm after its first run
     env = make_environment(None, root, c / f"templates-{__version__}" if c else None); mark("make_environment")
     fo = project.forces[key]
@@ -96,7 +97,7 @@ if mode == "build":
     except Exception as e:  # the internal API moved on
         print(f"# build_force skipped: {e}", file=sys.stderr)
     try:
-        from hmic_compile.cli import _git_commit
+        from hmic_compile.inputs.environment import git_commit as _git_commit
         _git_commit(root); mark("_git_commit (git rev-parse HEAD)")
     except Exception as e:
         print(f"# _git_commit skipped: {e}", file=sys.stderr)

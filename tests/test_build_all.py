@@ -67,7 +67,7 @@ def test_failure_in_the_third_of_five_forces(national: Path, tmp_path: Path, job
     code, output = _build(national, out, "--jobs", jobs, "--templates", str(mine))
     assert code == 1
     assert "charlie-2024: not built; previous output left unchanged" in output
-    assert "error[E601]: template error: 'hmic_compile.report.render.Report object' has no attribute 'no_such_field'" in output
+    assert "error[E601]: template error: 'hmic_compile.report.view.Report object' has no attribute 'no_such_field'" in output
     assert output.count("built ") == 4
     assert "1 of 5 forces failed: charlie-2024" in output
     assert _tree(out / "charlie-2024") == before

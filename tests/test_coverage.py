@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from hmic_compile.cli import app
 from hmic_compile.inputs.project import load_project
-from hmic_compile.report.render import build_report
+from hmic_compile.report.view import build_report
 
 from .conftest import REPO, SOURCE
 

@@ -17,7 +17,8 @@ from typer.testing import CliRunner
 from hmic_compile.cli import app
 from hmic_compile.inputs.project import load_project
 from hmic_compile.report import pdf
-from hmic_compile.report.render import Report, build_report, make_environment, render
+from hmic_compile.report.render import make_environment, render
+from hmic_compile.report.view import Report, build_report
 
 from .conftest import REPO
 from .test_coverage import _coverage, source  # noqa: F401  (source is a fixture)

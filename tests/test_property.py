@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hmic_compile.checks.force import check_project
+from hmic_compile.checks.project import check_project
 from hmic_compile.diagnostics import Diagnostic
 from hmic_compile.inputs.cache import ParseCache
 from hmic_compile.inputs.project import load_project

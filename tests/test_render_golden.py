@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from hmic_compile.checks.force import check_project
+from hmic_compile.checks.project import check_project
 from hmic_compile.inputs.project import load_project
 from hmic_compile.report.build import BuildOptions, build_force
 from hmic_compile.report.render import make_environment

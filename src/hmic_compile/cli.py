@@ -1,22 +1,20 @@
-"""The `hmic` command line: parses options, runs the pipeline, and is the only place that prints."""
+"""The `hmic` command line: each command parses its options, calls the library once, and prints; the one error boundary."""
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from datetime import UTC, date, datetime
+from collections.abc import Callable
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated, Any, TypeVar
 
 import typer
 
 from . import __version__
-
-if TYPE_CHECKING:
-    from .inputs.cache import ParseCache
+from .console import complete_force, err, plural, print_diagnostics, report_builds, shown
+from .diagnostics import CommandError, HmicError
 
 app = typer.Typer(
     name="hmic",
@@ -39,7 +37,39 @@ class GradeFormat(str, Enum):
     json = "json"
 
 
+class DiffFormat(str, Enum):
+    text = "text"
+    markdown = "markdown"
+
+
+# Options shared by several commands.
 RootOpt = Annotated[Path, typer.Option("--root", help="The project folder holding criteria/ and evidence/.", file_okay=False)]
+TemplatesOpt = Annotated[
+    Path | None, typer.Option("--templates", help="Your templates, searched before the defaults.", file_okay=False, exists=True)
+]
+ForcesArg = Annotated[list[str] | None, typer.Argument(show_default=False, metavar="FORCE")]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def boundary(fn: F) -> F:
+    """The error boundary of a command: problems in the input (exit 1) and usage errors (exit 2) are printed, never a traceback."""
+
+    @functools.wraps(fn)
+    def run_command(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except HmicError as e:  # a stage stopped on bad input
+            for d in e.diagnostics:
+                err(d.text())
+            raise typer.Exit(1) from None
+        except CommandError as e:
+            for d in e.diagnostics:
+                err(d.text())
+            err(f"error: {e.message}" + (f"; {e.hint}" if e.hint else ""))
+            raise typer.Exit(2 if e.usage else 1) from None
+
+    return run_command  # type: ignore[return-value]
 
 
 def _version(value: bool) -> None:
@@ -55,46 +85,8 @@ def main(
     """Compile HMIC police inspection reports from YAML criteria and evidence."""
 
 
-def _err(text: str) -> None:
-    typer.echo(text, err=True)
-
-
-def _print_diagnostics(diags: list, fmt: OutputFormat, strict: bool = False) -> None:
-    from .diagnostics import summary, to_json
-
-    if fmt is OutputFormat.json:
-        typer.echo(to_json(diags))
-        return
-    for d in diags:
-        _err(d.github() if fmt is OutputFormat.github else d.text())
-    if fmt is OutputFormat.text:
-        _err(summary(diags) + (" (warnings fail with --strict)" if strict and any(not d.is_error for d in diags) else ""))
-
-
-def _load(root: Path, forces: list[str] | None):
-    from .checks.force import check_project
-    from .inputs.project import load_project
-
-    project, diags = load_project(root, forces or None, _parse_cache())
-    # Cross-checks run on whatever did load, so every problem is reported at once.
-    check_project(project, diags)
-    return project, diags.sorted()
-
-
-def _frameworks_first(root: Path, forces: list[str] | None, cache: ParseCache | None = None):
-    """The frameworks, loaded and checked once, and the force folders to work on (forces come after)."""
-    from .checks.force import check_framework
-    from .diagnostics import Diagnostics
-    from .inputs.project import force_folders, load_frameworks
-
-    found = Diagnostics()
-    frameworks = load_frameworks(root, found, cache)
-    for fb in frameworks.values():
-        check_framework(fb, found)
-    return frameworks, force_folders(root, forces, found), found
-
-
 @app.command()
+@boundary
 def validate(
     forces: Annotated[
         list[str] | None, typer.Argument(help="Force folders under evidence/ to check (default: all).", show_default=False, metavar="FORCE")
@@ -109,24 +101,19 @@ def validate(
 
     Example: hmic validate --format github
     """
-    from .checks.parallel import check_folder, each_force
+    from .checks.validate import validate as run
+    from .inputs.environment import parse_cache
 
-    # The frameworks once, then each force on its own (over the cores when there are several).
-    cache = _parse_cache()
-    frameworks, folders, found = _frameworks_first(root, forces, cache)
-    loaded = 0
-    for ok, diags in each_force(check_folder, root, frameworks, folders, None, os.cpu_count() or 1, cache):
-        loaded += ok
-        found.extend(diags)
-    ordered = found.sorted()
-    _print_diagnostics(ordered, format, strict)
-    failed = any(d.is_error for d in ordered) or (strict and ordered)
+    result = run(root, forces, os.cpu_count() or 1, parse_cache())
+    print_diagnostics(result.diagnostics, format.value, strict)
+    failed = result.failed(strict)
     if format is OutputFormat.text and not failed:
-        _err(f"ok: {len(frameworks)} framework{'s' if len(frameworks) != 1 else ''}, {loaded} force{'s' if loaded != 1 else ''}")
+        err(f"ok: {plural(result.frameworks, 'framework')}, {plural(result.forces, 'force')}")
     raise typer.Exit(1 if failed else 0)
 
 
 @app.command()
+@boundary
 def grade(
     force: Annotated[
         str | None, typer.Argument(help="A force folder under evidence/, e.g. norfolk-2007 (default: all).", show_default=False)
@@ -141,22 +128,19 @@ def grade(
 
     Example: hmic grade norfolk-2007 --explain domestic-violence
     """
+    from .checks.project import load_checked
     from .derive import explain as report
+    from .inputs.environment import parse_cache
 
-    project, diags = _load(root, [force] if force else None)
-    errors = [d for d in diags if d.is_error]
-    if errors:
-        _print_diagnostics(diags, OutputFormat.text)
+    project, diags = load_checked(root, [force] if force else None, parse_cache())
+    if any(d.is_error for d in diags):
+        print_diagnostics(diags, "text")
         raise typer.Exit(1)
-    results = [report.grade_summary(project, fo) for fo in project.forces.values()]
     if explain:
-        try:
-            for fo in project.forces.values():
-                typer.echo(report.explain_text(project, fo, explain))
-        except KeyError as e:
-            _err(f"error: {e.args[0]}")
-            raise typer.Exit(2) from None
+        for fo in project.forces.values():
+            typer.echo(report.explain_text(project, fo, explain))
         raise typer.Exit(0)
+    results = [report.grade_summary(project, fo) for fo in project.forces.values()]
     if format is GradeFormat.json:
         import json
 
@@ -167,72 +151,16 @@ def grade(
 
 
 def run() -> None:
-    """Console-script entry point and the outermost error boundary."""
-    from .diagnostics import HmicError
-
+    """Console-script entry point, for what escapes a command's own boundary (Ctrl-C before any command runs)."""
     try:
         app()
-    except HmicError as e:  # a stage raised on bad input that no command caught: still a diagnostic, never a traceback
-        for d in e.diagnostics:
-            _err(d.text())
-        sys.exit(1)
     except KeyboardInterrupt:
-        _err("interrupted: reports already written are complete; the one in progress was not written")
+        err("interrupted: reports already written are complete; the one in progress was not written")
         sys.exit(130)
 
 
-def _git_commit(root: Path) -> str | None:
-    import subprocess
-
-    try:
-        out = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=10, check=False)
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return out.stdout.strip() or None if out.returncode == 0 else None
-
-
-def _cache_dir() -> Path | None:
-    """Where compiled templates and parsed YAML are kept between runs: $HMIC_CACHE_DIR, else hmic's
-    folder in the user's cache folder. HMIC_CACHE_DIR=off turns the cache off. The cache changes
-    speed only, never output."""
-    raw = os.environ.get("HMIC_CACHE_DIR")
-    if raw:
-        return None if raw.lower() in ("0", "off", "no", "none") else Path(raw)
-    base = os.environ.get("XDG_CACHE_HOME")
-    if not base:
-        try:
-            base = str(Path.home() / ".cache")
-        except RuntimeError:  # no home directory: run without the cache
-            return None
-    return Path(base) / "hmic"
-
-
-def _parse_cache() -> ParseCache | None:
-    from .inputs.cache import ParseCache
-
-    folder = _cache_dir()
-    return ParseCache(folder) if folder is not None else None
-
-
-def _source_date_epoch() -> int | None:
-    raw = os.environ.get("SOURCE_DATE_EPOCH")
-    if not raw:
-        return None
-    try:
-        return int(raw)
-    except ValueError:
-        _err(f"error: SOURCE_DATE_EPOCH must be a whole number of seconds, not {raw!r}")
-        raise typer.Exit(2) from None
-
-
-def _build_date(epoch: int | None) -> date:
-    """The date a draft is marked with: SOURCE_DATE_EPOCH's (UTC) when set, else today's. The only clock read in hmic."""
-    if epoch is not None:
-        return datetime.fromtimestamp(epoch, UTC).date()
-    return date.today()
-
-
 @app.command()
+@boundary
 def build(
     forces: Annotated[
         list[str] | None, typer.Argument(help="Force folders under evidence/ to build (default: all).", show_default=False, metavar="FORCE")
@@ -242,9 +170,7 @@ def build(
     format: Annotated[
         str, typer.Option("--format", help="Comma-separated output formats: md, html, pdf (pdf needs WeasyPrint).")
     ] = "md,html",
-    templates: Annotated[
-        Path | None, typer.Option("--templates", help="Your templates, searched before the defaults.", file_okay=False, exists=True)
-    ] = None,
+    templates: TemplatesOpt = None,
     jobs: Annotated[
         int | None, typer.Option("--jobs", "-j", min=1, help="Forces built at once (default: the number of cores).", show_default=False)
     ] = None,
@@ -256,103 +182,36 @@ def build(
 
     Example: hmic build norfolk-2007 --out build --format md,html,pdf --draft
     """
-    from .report.build import BuildOptions, build_forces
-    from .report.render import FORMATS, Draft
+    from .checks.project import frameworks_first
+    from .inputs.environment import cache_dir, parse_cache
+    from .report.build import build_forces, build_options, output_formats
 
-    formats = tuple(f.strip() for f in format.split(",") if f.strip())
-    bad = [f for f in formats if f not in FORMATS]
-    if bad or not formats:
-        _err(f"error: unknown format {', '.join(bad) or '(none)'}; expected a comma-separated list of: {', '.join(FORMATS)}")
-        raise typer.Exit(2)
-    if "pdf" in formats:
-        from .report.pdf import INSTALL_HINT, unavailable
-
-        why = unavailable()
-        if why:
-            _err(f"error: {why}; {INSTALL_HINT}")
-            raise typer.Exit(2)
+    formats = output_formats(format)
     # The frameworks first, once: every force depends on them. Then each force is checked and built
     # on its own (spread over the cores), so one force's problems never stop the others.
-    cache = _parse_cache()
-    frameworks, folders, diags = _frameworks_first(root, forces, cache)
+    frameworks, folders, diags = frameworks_first(root, forces, parse_cache())
     if diags.errors:
-        _print_diagnostics(diags.sorted(), OutputFormat.text)
-        _err("nothing was written")
+        print_diagnostics(diags.sorted(), "text")
+        err("nothing was written")
         raise typer.Exit(1)
     for d in diags.sorted():
-        _err(d.text())
+        err(d.text())
     if not folders:
-        _err("error: no force to build: evidence/ holds no force folder")
+        err("error: no force to build: evidence/ holds no force folder")
         raise typer.Exit(1)
-    commit, epoch = _git_commit(root), _source_date_epoch()
-    options = BuildOptions(formats, commit, epoch, Draft(_build_date(epoch), commit) if draft else None)
-    results = build_forces(root, frameworks, folders, options, templates, out, jobs or os.cpu_count() or 1, _cache_dir())
-    failed = []
-    with _progress(len(folders)) as report:
-        for r in results:
-            lines = [d.text() for d in r.diagnostics]
-            if r.ok:
-                report("\n".join(lines + [f"built {r.target}/ ({', '.join(r.written)})"]))
-            else:
-                failed.append(r.key)
-                report("\n".join(lines + [f"{r.key}: not built; previous output left unchanged"]))
+    options = build_options(root, formats, draft)
+    results = build_forces(root, frameworks, folders, options, templates, out, jobs or os.cpu_count() or 1, cache_dir())
+    failed = report_builds(results, len(folders))
     if failed:
-        _err(f"{len(failed)} of {len(folders)} force{'s' if len(folders) != 1 else ''} failed: {', '.join(sorted(failed))}")
+        err(f"{len(failed)} of {plural(len(folders), 'force')} failed: {', '.join(sorted(failed))}")
     raise typer.Exit(1 if failed else 0)
 
 
-@contextmanager
-def _progress(total: int) -> Iterator[Callable[[str], None]]:
-    """A progress bar on a terminal (for more than one force); plain lines otherwise."""
-    if total < 2 or not sys.stderr.isatty():
-        yield _err
-        return
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    console = Console(stderr=True, highlight=False)
-    with Progress(TextColumn("building"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console, transient=True) as bar:
-        task = bar.add_task("build", total=total)
-
-        def report(line: str) -> None:
-            bar.console.print(line, markup=False)
-            bar.advance(task)
-
-        yield report
-
-
-# --- git workflow commands ---
-# schema, new force, diff and serve (issue 8). Each is a few lines; the work is in schema.py, scaffold.py,
-# diff.py and serve.py.
-
-
-def _colour(isatty: bool) -> bool:
-    """Colour on a terminal or when FORCE_COLOR asks for it; never when NO_COLOR is set (https://no-color.org)."""
-    if os.environ.get("NO_COLOR"):
-        return False
-    if os.environ.get("FORCE_COLOR"):
-        return True
-    return isatty and os.environ.get("TERM") != "dumb"
-
-
-def _complete_force(ctx: typer.Context, incomplete: str) -> list[str]:
-    """Shell completion for force folders under the project's evidence/."""
-    evidence = Path(ctx.params.get("root") or ".") / "evidence"
-    try:
-        return sorted(p.name for p in evidence.iterdir() if p.is_dir() and p.name.startswith(incomplete))
-    except OSError:
-        return []
-
-
-def _shown(path: Path) -> str:
-    """A path as the user would type it: relative to the working folder when it is inside it."""
-    try:
-        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
-    except ValueError:
-        return str(path)
+# --- the git workflow: schema, new force, diff and serve. Each is a few lines; the work is in tools/. ---
 
 
 @app.command()
+@boundary
 def schema(
     root: RootOpt = Path("."),
     out: Annotated[
@@ -378,20 +237,19 @@ def schema(
     stale = plan.stale()
     if check:
         for p in stale:
-            _err(f"{_shown(p)}: out of date")
+            err(f"{shown(p)}: out of date")
         if stale:
-            _err(f"{len(stale)} file{'s' if len(stale) != 1 else ''} out of date; run: hmic schema{' --annotate' if annotate else ''}")
+            err(f"{plural(len(stale), 'file')} out of date; run: hmic schema{' --annotate' if annotate else ''}")
             raise typer.Exit(1)
-        _err(f"ok: {len(plan.schemas)} schemas{' and ' + str(len(plan.modelines)) + ' modelines' if annotate else ''} up to date")
+        err(f"ok: {len(plan.schemas)} schemas{' and ' + str(len(plan.modelines)) + ' modelines' if annotate else ''} up to date")
         raise typer.Exit(0)
     try:
         sch.write({p: c for p, c in {**plan.schemas, **plan.modelines}.items() if p in stale})
     except OSError as e:
-        _err(f"error: cannot write {e.filename}: {e.strerror}")
-        raise typer.Exit(1) from None
+        raise CommandError(f"cannot write {e.filename}: {e.strerror}") from None
     for p in stale:
-        _err(f"wrote {_shown(p)}")
-    _err(f"ok: {len(plan.schemas)} schemas in {_shown(target)}" + (f", {len(plan.modelines)} YAML files point at them" if annotate else ""))
+        err(f"wrote {shown(p)}")
+    err(f"ok: {len(plan.schemas)} schemas in {shown(target)}" + (f", {len(plan.modelines)} YAML files point at them" if annotate else ""))
 
 
 new_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None)
@@ -407,6 +265,7 @@ def new() -> None:
 
 
 @new_app.command("force")
+@boundary
 def new_force(
     name: Annotated[str, typer.Argument(help="The force's name in lower case with hyphens, e.g. west-midlands.", show_default=False)],
     year: Annotated[
@@ -423,41 +282,29 @@ def new_force(
     """
     from .tools import scaffold
 
+    sc = scaffold.plan(root, name, year)
     try:
-        sc = scaffold.plan(root, name, year)
         folder = scaffold.write(root, sc)
-    except scaffold.ScaffoldError as e:
-        for d in e.diagnostics:
-            _err(d.text())
-        _err(f"error: {e.message}" + (f"; {e.hint}" if e.hint else ""))
-        raise typer.Exit(2 if e.usage else 1) from None
     except OSError as e:
-        _err(f"error: cannot write evidence/{name}-{year}: {e.strerror or e}")
-        raise typer.Exit(1) from None
-    _err(f"created {_shown(folder)}/ with {len(sc.files)} files: {', '.join(sc.files)}")
+        raise CommandError(f"cannot write evidence/{name}-{year}: {e.strerror or e}") from None
+    err(f"created {shown(folder)}/ with {len(sc.files)} files: {', '.join(sc.files)}")
     for note in sc.notes:
-        _err(f"note: {note}")
-    _err(f"next: fill them in, then run: hmic validate {sc.key}")
-
-
-class DiffFormat(str, Enum):
-    text = "text"
-    markdown = "markdown"
+        err(f"note: {note}")
+    err(f"next: fill them in, then run: hmic validate {sc.key}")
 
 
 @app.command()
+@boundary
 def diff(
     old: Annotated[
         str,
         typer.Argument(
             help="The earlier evidence: a folder, a force (norfolk-2006), or REV:path (HEAD~1:evidence/norfolk-2007).",
-            autocompletion=_complete_force,
+            autocompletion=complete_force,
             show_default=False,
         ),
     ],
-    new: Annotated[
-        str, typer.Argument(help="The later evidence, given the same ways.", autocompletion=_complete_force, show_default=False)
-    ],
+    new: Annotated[str, typer.Argument(help="The later evidence, given the same ways.", autocompletion=complete_force, show_default=False)],
     root: RootOpt = Path("."),
     format: Annotated[
         DiffFormat, typer.Option("--format", help="text for a terminal, markdown for a pull-request comment.")
@@ -470,46 +317,37 @@ def diff(
 
     Example: hmic diff HEAD~1:evidence/norfolk-2007 evidence/norfolk-2007 --format markdown
     """
-    import tempfile
+    from .console import colour
+    from .tools.diff import compare, read_sides
+    from .tools.diff_format import format_markdown, format_text
 
-    from .tools import diff as d
-
-    with tempfile.TemporaryDirectory(prefix="hmic-diff-") as tmp:
-        try:
-            a, b = d.sides([old, new], root, Path(tmp))
-        except d.DiffError as e:
-            for diag in e.diagnostics:
-                _err(diag.text())
-            _err(f"error: {e.message}" + (f"; {e.hint}" if e.hint else ""))
-            raise typer.Exit(2 if e.usage else 1) from None
-    result = d.compare(a, b)
+    result = compare(*read_sides(old, new, root))
     if format is DiffFormat.markdown:
-        typer.echo(d.format_markdown(result), nl=False)
+        typer.echo(format_markdown(result), nl=False)
         return
-    colour = _colour(sys.stdout.isatty())
+    coloured = colour(sys.stdout.isatty())
     codes = {"added": "green", "removed": "red", "heading": None}
 
     def style(text: str, role: str) -> str:
-        return typer.style(text, fg=codes.get(role), bold=role == "heading") if colour else text
+        return typer.style(text, fg=codes.get(role), bold=role == "heading") if coloured else text
 
-    typer.echo(d.format_text(result, style), nl=False, color=colour)
+    typer.echo(format_text(result, style), nl=False, color=coloured)
 
 
 @app.command()
+@boundary
 def serve(
     force: Annotated[
         str | None,
         typer.Argument(
             help="A force folder under evidence/ (default: all, listed on the first page).",
-            autocompletion=_complete_force,
+            autocompletion=complete_force,
             show_default=False,
         ),
     ] = None,
     root: RootOpt = Path("."),
     port: Annotated[int, typer.Option("--port", help="The port on 127.0.0.1; 0 picks a free one.", min=0, max=65535)] = 8000,
-    templates: Annotated[
-        Path | None, typer.Option("--templates", help="Your templates, searched before the defaults.", file_okay=False, exists=True)
-    ] = None,
+    templates: TemplatesOpt = None,
 ) -> None:
     """Serve the HTML report on this machine only, rebuilt whenever a file under criteria/, evidence/ or templates/ is saved.
 
@@ -522,19 +360,19 @@ def serve(
 
     if force is not None and not (root / "evidence" / force).is_dir():
         have = sorted(p.name for p in (root / "evidence").iterdir() if p.is_dir()) if (root / "evidence").is_dir() else []
-        _err(f"error: no evidence folder for force '{force}'; available: {', '.join(have) or 'none'}")
-        raise typer.Exit(1)
-    site = Site(root, force, templates, log=lambda line: _err(line))
+        raise CommandError(f"no evidence folder for force '{force}'", f"available: {', '.join(have) or 'none'}")
+    site = Site(root, force, templates, log=err)
     try:
         server = Server(site, port)
     except OSError as e:
-        _err(f"error: cannot listen on 127.0.0.1:{port}: {e.strerror or e}; try another --port, or --port 0 for any free one")
-        raise typer.Exit(2) from None
+        raise CommandError(
+            f"cannot listen on 127.0.0.1:{port}: {e.strerror or e}", "try another --port, or --port 0 for any free one", True
+        ) from None
     server.start()
-    _err(f"serving {force or 'every force'} at {server.url} (Ctrl-C to stop)")
+    err(f"serving {force or 'every force'} at {server.url} (Ctrl-C to stop)")
     try:
         server.wait()
     except KeyboardInterrupt:
-        _err("stopped")
+        err("stopped")
     finally:
         server.stop()

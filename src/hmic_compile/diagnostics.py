@@ -111,6 +111,16 @@ class HmicError(Exception):
         self.diagnostics = diagnostics
 
 
+class CommandError(Exception):
+    """A command that cannot go on: what is wrong and what would be right, with the input's diagnostics
+    (exit 1), or a usage error (exit 2) when the command line itself asked for something impossible."""
+
+    def __init__(self, message: str, hint: str = "", usage: bool = False, diagnostics: list[Diagnostic] | None = None):
+        super().__init__(message)
+        self.message, self.hint, self.usage = message, hint, usage
+        self.diagnostics = diagnostics or []
+
+
 def summary(diags: list[Diagnostic]) -> str:
     e = sum(1 for d in diags if d.is_error)
     w = len(diags) - e

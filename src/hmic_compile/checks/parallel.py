@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..diagnostics import Diagnostics
 from ..inputs.project import ForceBundle, FrameworkBundle, load_force
-from .force import PrintedWords, check_force_fully, framework_words
+from .glossary import PrintedWords, framework_words
+from .project import check_force_fully
 
 if TYPE_CHECKING:
     from ..inputs.cache import ParseCache

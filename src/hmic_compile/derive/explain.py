@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..diagnostics import CommandError
 from ..inputs import models as m
 from ..inputs.project import ForceBundle, Project
 from .grading import Derivation, derive_area
@@ -71,7 +72,7 @@ def explain_text(project: Project, fo: ForceBundle, area_id: str) -> str:
     fb = project.framework_for(fo)
     ids = [a.id for a in fb.framework.areas if a.graded]
     if area_id not in ids:
-        raise KeyError(f"unknown graded area '{area_id}'; expected one of: {', '.join(ids)}")
+        raise CommandError(f"unknown graded area '{area_id}'", f"expected one of: {', '.join(ids)}", usage=True)
     ad = fb.area(area_id)
     ev = fo.areas[area_id]
     criteria = fb.areas[area_id].criteria

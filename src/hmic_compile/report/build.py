@@ -12,14 +12,33 @@ from markupsafe import escape
 
 from .. import __version__
 from ..checks import parallel
-from ..diagnostics import Diagnostic, HmicError, Loc
+from ..diagnostics import CommandError, Diagnostic, HmicError, Loc
 from ..inputs.cache import ParseCache
 from ..inputs.project import ForceBundle, FrameworkBundle, Project
+from .draft import Draft, draft_mark
 from .prose import md_escape
-from .render import TEMPLATE_NAMES, Draft, build_report, draft_mark, make_environment, render
+from .render import FORMATS, TEMPLATE_NAMES, make_environment, render
+from .view import build_report
 from .write import manifest, sha256, write_atomic
 
 OUTPUT_NAMES = {"md": "report.md", "html": "report.html", "pdf": "report.pdf"}
+
+
+def output_formats(text: str) -> tuple[str, ...]:
+    """The formats a comma-separated --format asks for; a usage error when one is unknown or cannot be made here."""
+    formats = tuple(f.strip() for f in text.split(",") if f.strip())
+    bad = [f for f in formats if f not in FORMATS]
+    if bad or not formats:
+        raise CommandError(
+            f"unknown format {', '.join(bad) or '(none)'}", f"expected a comma-separated list of: {', '.join(FORMATS)}", True
+        )
+    if "pdf" in formats:
+        from .pdf import INSTALL_HINT, unavailable
+
+        why = unavailable()
+        if why:
+            raise CommandError(why, INSTALL_HINT, usage=True)
+    return formats
 
 
 @dataclass(frozen=True)
@@ -28,6 +47,18 @@ class BuildOptions:
     git_commit: str | None = None
     source_date_epoch: int | None = None
     draft: Draft | None = None  # mark every page "DRAFT — for factual accuracy check", with the date and commit
+
+
+def build_options(root: Path, formats: tuple[str, ...], draft: bool) -> BuildOptions:
+    """What a build takes from outside the project, read once here: the git commit, SOURCE_DATE_EPOCH and the date."""
+    from ..inputs.environment import SettingError, build_date, git_commit, source_date_epoch
+
+    try:
+        epoch = source_date_epoch()
+    except SettingError as e:
+        raise CommandError(str(e), usage=True) from None
+    commit = git_commit(root)
+    return BuildOptions(formats, commit, epoch, Draft(build_date(epoch), commit) if draft else None)
 
 
 @functools.lru_cache(maxsize=8)

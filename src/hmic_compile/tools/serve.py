@@ -15,7 +15,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from ..checks.force import check_project
+from ..checks.project import check_project
 from ..diagnostics import Diagnostic, HmicError, Loc, summary
 from ..inputs.project import Project, load_project
 from ..report.build import BuildOptions, build_force

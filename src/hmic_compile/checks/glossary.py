@@ -1,0 +1,157 @@
+"""The glossary check: every abbreviation the report prints has an entry, and every entry is used."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from ..diagnostics import Diagnostics
+from ..inputs.loader import Document
+from ..inputs.project import ForceBundle, FrameworkBundle
+from .words import candidates
+
+# Keys whose values are identifiers, codes or title-page lines, not prose to scan for abbreviations.
+NOT_PROSE = frozenset(
+    {
+        "id",
+        "area",
+        "criterion",
+        "judgement",
+        "evidence",
+        "factor",
+        "level",
+        "grade",
+        "framework",
+        "labels",
+        "isbn",
+        "year",
+        "term",
+        "insert",
+        "month",
+        "copyright",
+        "first_published",
+        "unexpanded",
+        "meaning",
+    }
+)
+
+
+def printed_strings(data: object, path: tuple = ()) -> Iterable[tuple[tuple, str]]:
+    """Each printed string in data with its path (values under NOT_PROSE keys are not printed prose)."""
+    if isinstance(data, dict):
+        for k, v in data.items():
+            if k not in NOT_PROSE:
+                yield from printed_strings(v, path + (k,))
+    elif isinstance(data, list):
+        for i, v in enumerate(data):
+            yield from printed_strings(v, path + (i,))
+    elif isinstance(data, str):
+        yield path, data
+
+
+def _texts(data: object, out: list[str]) -> None:
+    """The strings printed_strings yields, without their paths: the fast path of the glossary check."""
+    if isinstance(data, dict):
+        for k, v in data.items():
+            if k not in NOT_PROSE:
+                _texts(v, out)
+    elif isinstance(data, list):
+        for v in data:
+            _texts(v, out)
+    elif isinstance(data, str):
+        out.append(data)
+
+
+# Documents whose printed text is scanned: each with the top-level key it is limited to, or None for all of it.
+Scanned = tuple[tuple[Document, "str | None"], ...]
+
+
+@dataclass(frozen=True)
+class PrintedWords:
+    """The candidate abbreviations in some documents' printed text, as distinct (word, whole) pairs
+    (see words.candidates), and the documents, to find where a word is used when one is reported."""
+
+    pairs: frozenset[tuple[str, str]]
+    scanned: Scanned
+
+    def places(self) -> Iterator[tuple[Document, tuple, str, str]]:
+        """Every use, in document order, as (document, path to the string, word, whole)."""
+        for doc, only in self.scanned:
+            for path, text in printed_strings(doc.data):
+                if only is None or path[:1] == (only,):
+                    for word, whole in candidates(text):
+                        yield doc, path, word, whole
+
+
+def printed_words(scanned: Iterable[tuple[Document, str | None]]) -> PrintedWords:
+    scanned = tuple(scanned)
+    texts: list[str] = []
+    for doc, only in scanned:
+        data = doc.data
+        if only is not None:
+            data = data.get(only) if isinstance(data, dict) else None
+        _texts(data, texts)
+    return PrintedWords(frozenset(candidates("\n".join(texts))), scanned)
+
+
+def framework_words(fb: FrameworkBundle) -> PrintedWords:
+    """Candidate abbreviations in what every force's report prints from the framework: the grade
+    definitions, the introduction, each area's national context (not the criteria)."""
+    printed = {"framework": "grades", "introduction": None}
+    return printed_words((d, printed.get(role, "national_context")) for role, d in fb.docs.items() if role != "national")
+
+
+def check_glossary(fo: ForceBundle, shared: PrintedWords, diags: Diagnostics, shared_incomplete: bool = False) -> None:
+    """Every abbreviation in the report's text has a glossary entry; every entry is used."""
+    gdoc = fo.docs["glossary"]
+    terms = [t.term for t in fo.glossary.terms]
+    known = set(terms) | set(fo.glossary.unexpanded)
+    first: dict[str, int] = {}
+    for i, t in enumerate(terms):
+        if t in first:
+            diags.error(
+                gdoc.loc(("terms", i, "term")),
+                "E307",
+                f"glossary term '{t}' appears twice (first at line {gdoc.loc(('terms', first[t])).line})",
+                "keep one entry",
+            )
+        first.setdefault(t, i)
+    own = printed_words((d, None) for role, d in fo.docs.items() if role != "glossary")
+    used: set[str] = set()
+    missing = False
+    for word, whole in shared.pairs | own.pairs:
+        hit = word if word in known else whole if whole in known else None
+        if hit:
+            used.add(hit)
+        elif word.isupper():
+            missing = True
+    if missing:  # report each missing word once, at its first use (rare: only now are paths walked)
+        reported: set[str] = set()
+        for doc, path, word, whole in [*shared.places(), *own.places()]:
+            if word in known or whole in known or not word.isupper() or word in reported:
+                continue
+            reported.add(word)
+            diags.error(
+                doc.loc(path),
+                "E603",
+                f"abbreviation '{word}' is not in the glossary",
+                f"add it to {gdoc.rel} under 'terms' (or under 'unexpanded' if the glossary deliberately leaves it out)",
+            )
+    if shared_incomplete:
+        return  # some printed text failed to load: "never used" could be wrong, so say nothing
+    for i, t in enumerate(terms):
+        if t not in used:
+            diags.warning(
+                gdoc.loc(("terms", i, "term")),
+                "W604",
+                f"glossary term '{t}' is never used in the report",
+                "remove the entry, or check its spelling",
+            )
+    for i, t in enumerate(fo.glossary.unexpanded):
+        if t not in used:
+            diags.warning(
+                gdoc.loc(("unexpanded", i)),
+                "W604",
+                f"'{t}' is listed as unexpanded but never used in the report",
+                "remove it from 'unexpanded'",
+            )

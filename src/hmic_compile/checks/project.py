@@ -1,0 +1,54 @@
+"""Every check, for one force and for a whole project."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..diagnostics import Diagnostic, Diagnostics
+from ..inputs.project import ForceBundle, FrameworkBundle, Project, force_folders, load_frameworks, load_project
+from .force import check_force
+from .framework import check_framework
+from .glossary import PrintedWords, check_glossary, framework_words
+from .national import check_force_national
+
+if TYPE_CHECKING:
+    from ..inputs.cache import ParseCache
+
+
+def check_force_fully(fo: ForceBundle, fb: FrameworkBundle, diags: Diagnostics, shared: PrintedWords | None = None) -> None:
+    """Every check that concerns one force (its framework already checked)."""
+    check_force(fo, fb, diags)
+    check_force_national(fo, fb, diags)
+    incomplete = len(fb.areas) != len(fb.framework.areas)
+    check_glossary(fo, framework_words(fb) if shared is None else shared, diags, incomplete)
+
+
+def check_project(project: Project, diags: Diagnostics) -> None:
+    shared: dict[str, PrintedWords] = {}
+    for fb in project.frameworks.values():
+        check_framework(fb, diags)
+    for fo in project.forces.values():
+        fb = project.framework_for(fo)
+        if fb.key not in shared:
+            shared[fb.key] = framework_words(fb)
+        check_force_fully(fo, fb, diags, shared[fb.key])
+
+
+def frameworks_first(
+    root: Path, forces: list[str] | None, cache: ParseCache | None = None
+) -> tuple[dict[str, FrameworkBundle], list[Path], Diagnostics]:
+    """The frameworks, loaded and checked once, and the force folders to work on (forces come after)."""
+    found = Diagnostics()
+    frameworks = load_frameworks(root, found, cache)
+    for fb in frameworks.values():
+        check_framework(fb, found)
+    return frameworks, force_folders(root, forces, found), found
+
+
+def load_checked(root: Path, forces: list[str] | None, cache: ParseCache | None = None) -> tuple[Project, list[Diagnostic]]:
+    """The whole project (or the forces named) loaded and checked in one process, with every problem found."""
+    project, diags = load_project(root, forces or None, cache)
+    # Cross-checks run on whatever did load, so every problem is reported at once.
+    check_project(project, diags)
+    return project, diags.sorted()

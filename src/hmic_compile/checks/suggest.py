@@ -1,0 +1,13 @@
+"""'Did you mean' hints: the closest of the allowed values, then the allowed values."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+
+def suggest(value: str, choices: Iterable[str]) -> str:
+    choices = list(choices)
+    close = difflib.get_close_matches(value, choices, n=1)
+    lead = f"did you mean '{close[0]}'? " if close else ""
+    return lead + "expected one of: " + ", ".join(choices)

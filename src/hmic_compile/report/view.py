@@ -1,0 +1,332 @@
+"""The report's view of the model: everything the templates show, computed here so that templates only lay out."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..derive.explain import area_derivations
+from ..derive.national import Distribution, distribution
+from ..inputs import models as m
+from ..inputs.project import ForceBundle, FrameworkBundle, Project
+from .chart import Bar, chart
+from .prose import Prose, Renderer
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+@dataclass
+class BlockView:
+    kind: str  # paragraph | bullets | numbered | table | grades
+    text: Prose | None = None
+    items: list[ItemView] = field(default_factory=list)
+    header: list[Prose] = field(default_factory=list)
+    rows: list[list[Prose]] = field(default_factory=list)
+    grades: list[GradeView] = field(default_factory=list)
+
+
+@dataclass
+class ItemView:
+    text: Prose
+    id: str | None = None
+    items: list[Prose] = field(default_factory=list)
+
+
+@dataclass
+class GradeView:
+    name: str
+    anchor: str
+    definition: list[BlockView]
+
+
+@dataclass
+class SectionView:
+    title: str
+    anchor: str
+    body: list[BlockView]
+    sections: list[SectionView]
+
+
+@dataclass
+class ListView:
+    key: str
+    anchor: str
+    label: str
+    items: list[ItemView]
+
+
+@dataclass
+class CaseStudyView:
+    inspection_area: Prose
+    title: Prose
+    problem: list[BlockView]
+    solution: list[BlockView]
+    outcomes: list[Prose]
+    contact: Prose
+
+
+@dataclass
+class AreaView:
+    id: str
+    anchor: str
+    name: str
+    title: str
+    graded: bool
+    grade: str | None
+    grade_shown: str  # the grade, or the "not yet graded" label for a draft area
+    rank: int | None  # the grade's place on the scale, 1 = best (for styling that knows no grade names)
+    derived: str | None
+    rationale: Prose | None
+    previous: m.PreviousGrade | None
+    travel: str  # e.g. "improved from Poor (2006 baseline assessment)"
+    distribution: Distribution | None
+    chart: list[Bar]
+    labels: dict[str, str]
+    national_context: list[BlockView]
+    contextual_factors: list[BlockView]
+    lists: list[ListView]
+    developing_practice: list[CaseStudyView]
+    recommendations: list[Prose]
+
+
+@dataclass
+class SummaryRow:
+    area: AreaView
+    group: str
+    first_in_group: bool
+
+
+@dataclass
+class ContentsEntry:
+    title: str
+    anchor: str
+    children: list[ContentsEntry] = field(default_factory=list)
+
+
+@dataclass
+class Report:
+    force: m.Force
+    key: str
+    labels: dict[str, str]
+    grades: list[str]
+    contents: list[ContentsEntry]
+    introduction: SectionView
+    overview: SectionView
+    areas: list[AreaView]
+    summary: list[SummaryRow]
+    groups: list[tuple[str, list[AreaView]]]
+    national_source: str | None
+    recommendations: list[Prose]
+    glossary: list[tuple[str, list[tuple[str, str]]]]  # (index letter, [(term, meaning)]) in the data's order
+    abbreviations: dict[str, str]
+
+
+# Anchors the templates use for fixed parts of the report.
+RESERVED_ANCHORS = ("main", "contents", "findings", "national-summary", "force-summary", "recommendations", "glossary")
+
+
+class _Builder:
+    def __init__(self, fb: FrameworkBundle, fo: ForceBundle, renderer: Renderer):
+        self.fb, self.fo, self.r = fb, fo, renderer
+        self.used: set[str] = set(RESERVED_ANCHORS)
+
+    def anchor(self, text: str) -> str:
+        """A unique in-page anchor for `text` (a later duplicate gets -2, -3, ...)."""
+        base = slug(text) or "section"
+        candidate, n = base, 1
+        while candidate in self.used:
+            n += 1
+            candidate = f"{base}-{n}"
+        self.used.add(candidate)
+        return candidate
+
+    def prose(self, text: str) -> Prose:
+        return Prose(text, self.r)
+
+    def item(self, it: m.Item | str) -> ItemView:
+        if isinstance(it, str):
+            return ItemView(self.prose(it))
+        return ItemView(self.prose(it.text), it.id, [self.prose(s) for s in it.items])
+
+    def blocks(self, blocks: list[Any]) -> list[BlockView]:
+        out = []
+        for b in blocks:
+            if isinstance(b, str):
+                out.append(BlockView("paragraph", text=self.prose(b)))
+            elif isinstance(b, m.Bullets):
+                out.append(BlockView("bullets", items=[self.item(i) for i in b.bullets]))
+            elif isinstance(b, m.Numbered):
+                out.append(BlockView("numbered", items=[self.item(i) for i in b.numbered]))
+            elif isinstance(b, m.Table):
+                out.append(
+                    BlockView(
+                        "table", header=[self.prose(h) for h in b.table.header], rows=[[self.prose(c) for c in row] for row in b.table.rows]
+                    )
+                )
+            elif isinstance(b, m.Insert):
+                out.append(
+                    BlockView(
+                        "grades",
+                        grades=[
+                            GradeView(g.name, self.anchor("grade-" + g.name), self.blocks(g.definition)) for g in self.fb.framework.grades
+                        ],
+                    )
+                )
+        return out
+
+    def section(self, s: m.Section | m.Introduction, prefix: str = "") -> SectionView:
+        anchor = self.anchor(prefix + s.title)
+        return SectionView(s.title, anchor, self.blocks(s.body), [self.section(c, anchor + "-") for c in s.sections])
+
+
+def _glossary_index(glossary: m.Glossary) -> list[tuple[str, list[tuple[str, str]]]]:
+    out: list[tuple[str, list[tuple[str, str]]]] = []
+    for t in glossary.terms:
+        letter = t.term[:1].upper()
+        if not out or out[-1][0] != letter:
+            out.append((letter, []))
+        out[-1][1].append((t.term, t.meaning))
+    return out
+
+
+# Headings the templates use; a framework's `labels` (then an area's, then a force's area file) override them.
+DEFAULT_LABELS = {
+    "grade": "Grade",
+    "national_grade_distribution": "National grade distribution",
+    "national_context": "National contextual factors",
+    "contextual_factors": "Contextual factors",
+    "strengths": "Strengths",
+    "work_in_progress": "Work in progress",
+    "areas_for_improvement": "Areas for improvement",
+    "developing_practice": "Developing Practice",
+    "recommendation": "Recommendation",
+    "recommendations": "Recommendations",
+    "findings": "Findings",
+    "national_summary": "National summary of judgements",
+    "force_summary": "Force summary of judgements",
+    "glossary": "Glossary of Terms and Abbreviations",
+    "contents": "Contents",
+    "forces": "Forces",
+    "percent_of_forces": "Per cent of forces",
+    "direction_of_travel": "Direction of travel",
+    "professional_judgement": "Professional judgement",
+    "source": "Source",
+    "running_title": "HMIC Inspection Report",  # after the force's name at the head of each page
+    "draft": "DRAFT — for factual accuracy check",
+    "draft_watermark": "DRAFT",
+    "not_graded": "Not yet graded",
+}
+
+
+def _labels(fb: FrameworkBundle, ad: m.AreaDef, ev: m.AreaEvidence) -> dict[str, str]:
+    return {**DEFAULT_LABELS, **fb.framework.labels, **ad.labels, **ev.labels}
+
+
+def _travel(previous: m.PreviousGrade | None, grade: str | None, grades: list[str]) -> str:
+    if previous is None or grade is None or previous.grade not in grades or grade not in grades:
+        return ""
+    before, now = grades.index(previous.grade), grades.index(grade)
+    verb = "improved from" if now < before else "declined from" if now > before else "unchanged from"
+    return f"{verb} {previous.grade} ({previous.assessment})"
+
+
+def build_report(project: Project, fo: ForceBundle) -> Report:
+    """Gather everything the templates show, computed here so that templates only lay out."""
+    fb = project.framework_for(fo)
+    fw = fb.framework
+    abbreviations = {t.term: t.meaning for t in fo.glossary.terms}
+    b = _Builder(fb, fo, Renderer(abbreviations))
+    grades = [g.name for g in fw.grades]
+    derivations = {ad.id: d for ad, _, d in area_derivations(project, fo)}
+    areas: list[AreaView] = []
+    for ad in fw.areas:
+        ev = fo.areas[ad.id]
+        labels = _labels(fb, ad, ev)
+        labels["recommendations_heading"] = labels["recommendation"] if len(ev.recommendations) == 1 else labels["recommendations"]
+        crit = fb.areas.get(ad.id)
+        previous = fo.force.previous_grades.get(ad.id)
+        d = derivations.get(ad.id)
+        areas.append(
+            AreaView(
+                id=ad.id,
+                anchor=b.anchor(ad.id),
+                name=ad.name,
+                title=ad.title,
+                graded=ad.graded,
+                grade=ev.grade,
+                grade_shown=ev.grade or labels["not_graded"],
+                rank=grades.index(ev.grade) + 1 if ev.grade in grades else None,
+                derived=d.grade if d else None,
+                rationale=b.prose(ev.grade_rationale) if ev.grade_rationale else None,
+                previous=previous,
+                travel=_travel(previous, ev.grade, grades),
+                distribution=distribution(fw, fb.national, ad.id, ev.grade) if fb.national and ad.graded else None,
+                chart=[],
+                labels=labels,
+                national_context=b.blocks(crit.national_context) if crit else [],
+                contextual_factors=b.blocks(ev.contextual_factors),
+                lists=[
+                    ListView(k, f"{ad.id}-{k.replace('_', '-')}", labels[k], [b.item(i) for i in getattr(ev, k)])
+                    for k in m.EVIDENCE_LISTS
+                    if getattr(ev, k)
+                ],
+                developing_practice=[
+                    CaseStudyView(
+                        b.prose(c.inspection_area),
+                        b.prose(c.title),
+                        b.blocks(c.problem),
+                        b.blocks(c.solution),
+                        [b.prose(o) for o in c.outcomes],
+                        b.prose(c.contact),
+                    )
+                    for c in ev.developing_practice
+                ],
+                recommendations=[b.prose(r.text) for r in ev.recommendations],
+            )
+        )
+    for a in areas:
+        a.chart = chart(a.distribution)
+    by_id = {a.id: a for a in areas}
+    groups = [(g.title, [by_id[a] for a in g.areas]) for g in fw.groups]
+    summary = []
+    for title, members in groups:
+        graded = [a for a in members if a.graded]
+        summary += [SummaryRow(a, title, i == 0) for i, a in enumerate(graded)]
+    recommendations = [r for a in areas for r in a.recommendations]
+    labels = {**DEFAULT_LABELS, **fw.labels}
+    intro = b.section(fb.introduction)
+    overview = b.section(fo.force.overview)
+    closing = labels["recommendation"] if len(recommendations) == 1 else labels["recommendations"]
+    labels["closing_recommendations"] = closing
+    contents = [
+        ContentsEntry(intro.title, intro.anchor, [ContentsEntry(s.title, s.anchor) for s in intro.sections]),
+        ContentsEntry(overview.title, overview.anchor, [ContentsEntry(s.title, s.anchor) for s in overview.sections]),
+        ContentsEntry(
+            labels["findings"],
+            "findings",
+            [ContentsEntry(labels["national_summary"], "national-summary"), ContentsEntry(labels["force_summary"], "force-summary")],
+        ),
+        *[ContentsEntry(a.title, a.anchor) for a in areas],
+    ]
+    if recommendations:
+        contents.append(ContentsEntry(closing, "recommendations"))
+    contents.append(ContentsEntry(labels["glossary"], "glossary"))
+    return Report(
+        force=fo.force,
+        key=fo.key,
+        labels=labels,
+        grades=grades,
+        contents=contents,
+        introduction=intro,
+        overview=overview,
+        areas=areas,
+        summary=summary,
+        groups=groups,
+        national_source=fb.national.source if fb.national else None,
+        recommendations=recommendations,
+        glossary=_glossary_index(fo.glossary),
+        abbreviations=abbreviations,
+    )
