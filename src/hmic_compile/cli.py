@@ -13,7 +13,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 from . import __version__
-from .console import complete_force, err, plural, print_diagnostics, report_builds, shown
+from .console import complete_force, err, plural, print_diagnostics, report_builds, run_cache, shown
 from .diagnostics import CommandError, HmicError
 
 app = typer.Typer(
@@ -102,9 +102,8 @@ def validate(
     Example: hmic validate --format github
     """
     from .checks.validate import validate as run
-    from .inputs.environment import parse_cache
 
-    result = run(root, forces, os.cpu_count() or 1, parse_cache())
+    result = run(root, forces, os.cpu_count() or 1, run_cache().parse())
     print_diagnostics(result.diagnostics, format.value, strict)
     failed = result.failed(strict)
     if format is OutputFormat.text and not failed:
@@ -130,9 +129,8 @@ def grade(
     """
     from .checks.project import load_checked
     from .derive import explain as report
-    from .inputs.environment import parse_cache
 
-    project, diags = load_checked(root, [force] if force else None, parse_cache())
+    project, diags = load_checked(root, [force] if force else None, run_cache().parse())
     if any(d.is_error for d in diags):
         print_diagnostics(diags, "text")
         raise typer.Exit(1)
@@ -183,13 +181,13 @@ def build(
     Example: hmic build norfolk-2007 --out build --format md,html,pdf --draft
     """
     from .checks.project import frameworks_first
-    from .inputs.environment import cache_dir, parse_cache
     from .report.build import build_forces, build_options, output_formats
 
     formats = output_formats(format)
+    cache = run_cache()
     # The frameworks first, once: every force depends on them. Then each force is checked and built
     # on its own (spread over the cores), so one force's problems never stop the others.
-    frameworks, folders, diags = frameworks_first(root, forces, parse_cache())
+    frameworks, folders, diags = frameworks_first(root, forces, cache.parse())
     if diags.errors:
         print_diagnostics(diags.sorted(), "text")
         err("nothing was written")
@@ -200,7 +198,7 @@ def build(
         err("error: no force to build: evidence/ holds no force folder")
         raise typer.Exit(1)
     options = build_options(root, formats, draft)
-    results = build_forces(root, frameworks, folders, options, templates, out, jobs or os.cpu_count() or 1, cache_dir())
+    results = build_forces(root, frameworks, folders, options, templates, out, jobs or os.cpu_count() or 1, cache.folder)
     failed = report_builds(results, len(folders))
     if failed:
         err(f"{len(failed)} of {plural(len(folders), 'force')} failed: {', '.join(sorted(failed))}")

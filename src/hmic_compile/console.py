@@ -14,12 +14,23 @@ import typer
 from .diagnostics import Diagnostic, summary, to_json
 
 if TYPE_CHECKING:
+    from .inputs.environment import Cache
     from .report.build import ForceResult
 
 
 def err(text: str) -> None:
     """A line for people, on stderr (stdout is kept for what tools read)."""
     typer.echo(text, err=True)
+
+
+def run_cache() -> Cache:
+    """The run's cache folder, checked once; when it is not safe to use, its warning (W710) is printed here."""
+    from .inputs.environment import cache
+
+    found = cache()
+    if found.warning is not None:
+        err(found.warning.text())
+    return found
 
 
 def plural(n: int, word: str, many: str | None = None) -> str:

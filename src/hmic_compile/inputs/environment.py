@@ -6,9 +6,12 @@ Read once, at the command line's edge, and passed down, so that every later stag
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from ..diagnostics import Diagnostic, Loc, Severity
 
 if TYPE_CHECKING:
     from .cache import ParseCache
@@ -25,7 +28,7 @@ def git_commit(root: Path) -> str | None:
     return out.stdout.strip() or None if out.returncode == 0 else None
 
 
-def cache_dir() -> Path | None:
+def cache_location() -> Path | None:
     """Where compiled templates and parsed YAML are kept between runs: $HMIC_CACHE_DIR, else hmic's
     folder in the user's cache folder. HMIC_CACHE_DIR=off turns the cache off. The cache changes
     speed only, never output."""
@@ -41,11 +44,47 @@ def cache_dir() -> Path | None:
     return Path(base) / "hmic"
 
 
-def parse_cache() -> ParseCache | None:
-    from .cache import ParseCache
+@dataclass(frozen=True)
+class Cache:
+    """The run's cache: its folder, checked and made ready, or None (turned off, or not safe to use, with a warning)."""
 
-    folder = cache_dir()
-    return ParseCache(folder) if folder is not None else None
+    folder: Path | None
+    warning: Diagnostic | None = None
+
+    def parse(self) -> ParseCache | None:
+        from .cache import ParseCache
+
+        return ParseCache(self.folder) if self.folder is not None else None
+
+
+def cache() -> Cache:
+    """The cache folder, used only when it is the user's own (inputs/cache.py says what that takes): else a
+    warning (W710) and a run without the cache, which changes nothing but speed."""
+    from .cache import check_root
+
+    folder = cache_location()
+    if folder is None:
+        return Cache(None)
+    problem = check_root(folder)
+    if problem is None:
+        return Cache(folder)
+    warning = Diagnostic(
+        Loc(str(folder)),
+        "W710",
+        f"the cache folder {problem}; running without the cache",
+        Severity.WARNING,
+        "remove it, or set HMIC_CACHE_DIR to a folder only you can write (HMIC_CACHE_DIR=off turns the cache off)",
+    )
+    return Cache(None, warning)
+
+
+def cache_dir() -> Path | None:
+    """The cache folder when it is safe to use (see `cache`), without its warning."""
+    return cache().folder
+
+
+def parse_cache() -> ParseCache | None:
+    return cache().parse()
 
 
 class SettingError(ValueError):

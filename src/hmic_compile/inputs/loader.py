@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import re
-import stat
 import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from ..diagnostics import Diagnostic, HmicError, Loc
+from .files import NotRegular, TooLarge, inside, read_regular
 
 if TYPE_CHECKING:
     from .cache import ParseCache
@@ -206,7 +207,6 @@ def _build(events: Any, doc: Document) -> Any:
 # see none (NEL, LINE SEPARATOR, PARAGRAPH SEPARATOR, which would shift every later line number).
 _BAD_CHAR = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufffe\uffff]")
 _YAML_BREAKS = "\x85\u2028\u2029"
-_SPECIAL_FILES = {stat.S_IFIFO: "a named pipe", stat.S_IFCHR: "a character device", stat.S_IFBLK: "a block device"}
 
 
 _LINE_BREAK = re.compile("\r\n|\r|\n")  # as libyaml counts lines (the other YAML breaks are refused)
@@ -284,35 +284,43 @@ def _decode(raw: bytes, rel: str) -> str:
 def load(path: Path, root: Path, cache: ParseCache | None = None) -> Document:
     """Read and parse one file, every failure reported as a diagnostic naming the file.
 
+    Only a regular file inside the project is read: a symbolic link leading out of `root` is refused
+    (E013), never followed, and a named pipe or device is named without being opened (docs/security.md).
     With a cache, a file whose bytes parsed before takes its data from there (see cache.py)."""
     rel = relpath(path, root)
+    if not inside(path, root):
+        raise HmicError(
+            [
+                Diagnostic(
+                    Loc(rel),
+                    "E013",
+                    "is a symbolic link leading outside the project; hmic reads only files inside it",
+                    hint="replace the link with the file itself, or with a link to a file inside the project",
+                )
+            ]
+        )
     try:
-        if path.is_dir():
+        raw = read_regular(os.path.realpath(path), MAX_BYTES)
+    except NotRegular as e:
+        if e.kind == "a directory":
             raise HmicError(
                 [Diagnostic(Loc(rel), "E001", "is a directory, expected a YAML file", hint="remove the directory or rename it")]
-            )
-        st = path.stat()
-        special = _SPECIAL_FILES.get(stat.S_IFMT(st.st_mode))
-        if special:  # reading would wait for a writer (a pipe) or never end (/dev/zero)
-            raise HmicError([Diagnostic(Loc(rel), "E001", f"is {special}, expected a YAML file", hint="replace it with a regular file")])
-        size = st.st_size
-        if size <= MAX_BYTES:
-            with path.open("rb") as fh:
-                raw = fh.read(size + 1)  # one byte more than stat said, to notice a file that grew since
-                if len(raw) > size:  # it grew: read on, still bounded
-                    raw += fh.read(MAX_BYTES + 1 - len(raw))
-            size = max(size, len(raw))
-        if size > MAX_BYTES:
-            raise HmicError(
-                [
-                    Diagnostic(
-                        Loc(rel),
-                        "E011",
-                        f"file is {size:,} bytes, over the {MAX_BYTES:,}-byte limit",
-                        hint="split the content across files",
-                    )
-                ]
-            )
+            ) from None
+        # reading would wait for a writer (a pipe) or never end (/dev/zero)
+        raise HmicError(
+            [Diagnostic(Loc(rel), "E001", f"is {e.kind}, expected a YAML file", hint="replace it with a regular file")]
+        ) from None
+    except TooLarge as e:
+        raise HmicError(
+            [
+                Diagnostic(
+                    Loc(rel),
+                    "E011",
+                    f"file is {e.size:,} bytes, over the {MAX_BYTES:,}-byte limit",
+                    hint="split the content across files",
+                )
+            ]
+        ) from None
     except OSError as e:
         raise HmicError(
             [Diagnostic(Loc(rel), "E001", f"cannot read file: {e.strerror or e}", hint="check the path and its permissions")]

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ValidationError
 
 from ..diagnostics import Diagnostics, HmicError, Loc
 from . import models as m
+from .files import inside
 from .loader import Document, load, relpath
 from .schema_errors import diagnostics_for
 
@@ -89,6 +90,25 @@ def _required(path: Path, root: Path, what: str, diags: Diagnostics) -> bool:
     return False
 
 
+def escapes(folder: Path, root: Path, diags: Diagnostics) -> bool:
+    """Whether `folder` is a symbolic link (or lies under one) leading out of the project: reported (E205),
+    and then never listed or read. A link that stays inside the project is followed."""
+    if inside(folder, root):
+        return False
+    diags.error(
+        Loc(relpath(folder, root) + "/"),
+        "E205",
+        "is a symbolic link leading outside the project; hmic reads only what is inside it",
+        "replace the link with the folder itself, or with a link to a folder inside the project",
+    )
+    return True
+
+
+def _is_folder(p: Path, root: Path) -> bool:
+    """A folder to read, or a link leading out of the project that `escapes` reports (never followed to see what it is)."""
+    return (p.is_symlink() and not inside(p, root)) or p.is_dir()
+
+
 def _yaml_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml"))
 
@@ -97,6 +117,8 @@ def load_framework(folder: Path, root: Path, diags: Diagnostics, cache: ParseCac
     key = folder.name
     docs: dict[str, Document] = {}
     fw = intro = None
+    if escapes(folder, root, diags):
+        return None
     if _required(folder / "framework.yaml", root, "the framework (grade scale, areas, grading rules)", diags):
         fw, d = _read(folder / "framework.yaml", root, m.Framework, diags, cache)
         if d:
@@ -106,14 +128,16 @@ def load_framework(folder: Path, root: Path, diags: Diagnostics, cache: ParseCac
         if d:
             docs["introduction"] = d
     national = None
-    if (folder / "national-results.yaml").exists():
+    if (folder / "national-results.yaml").exists() or (folder / "national-results.yaml").is_symlink():
         national, d = _read(folder / "national-results.yaml", root, m.NationalResults, diags, cache)
         if d:
             docs["national"] = d
     areas: dict[str, m.AreaCriteria] = {}
     area_dir = folder / "areas"
     known = {a.id for a in fw.areas} if fw else set()
-    if fw:
+    if (area_dir.is_dir() or area_dir.is_symlink()) and escapes(area_dir, root, diags):
+        fw = None  # its area files are not read, so the framework is not complete
+    elif fw:
         for a in fw.areas:
             p = area_dir / f"{a.id}.yaml"
             if _required(p, root, f"national context and criteria for area '{a.id}'", diags):
@@ -122,7 +146,7 @@ def load_framework(folder: Path, root: Path, diags: Diagnostics, cache: ParseCac
                     docs[f"area:{a.id}"] = d
                 if ac:
                     areas[a.id] = ac
-    if area_dir.is_dir():
+    if fw and area_dir.is_dir():
         for p in _yaml_files(area_dir):
             if fw and p.stem not in known:
                 diags.error(
@@ -150,6 +174,8 @@ def load_force(
     key = folder.name
     docs: dict[str, Document] = {}
     force = glossary = None
+    if escapes(folder, root, diags):
+        return None
     if _required(folder / "force.yaml", root, "the force's title page and overview", diags):
         force, d = _read(folder / "force.yaml", root, m.Force, diags, cache)
         if d:
@@ -198,8 +224,8 @@ def load_frameworks(root: Path, diags: Diagnostics, cache: ParseCache | None = N
     for top, what in ((crit, "criteria/ (the inspection frameworks)"), (root / "evidence", "evidence/ (one folder per force and year)")):
         if not top.is_dir():
             diags.error(Loc(top.name + "/"), "E201", f"missing folder {what}", f"is --root {root} the project folder?")
-    if crit.is_dir():
-        for folder in sorted(p for p in crit.iterdir() if p.is_dir()):
+    if crit.is_dir() and not escapes(crit, root, diags):
+        for folder in sorted(p for p in crit.iterdir() if _is_folder(p, root)):
             fb = load_framework(folder, root, diags, cache)
             if fb:
                 frameworks[fb.key] = fb
@@ -209,9 +235,9 @@ def load_frameworks(root: Path, diags: Diagnostics, cache: ParseCache | None = N
 def force_folders(root: Path, only: list[str] | None, diags: Diagnostics) -> list[Path]:
     """The evidence folders to read: all of them, or those named (an unknown name is an error)."""
     ev = root / "evidence"
-    if not ev.is_dir():
+    if not ev.is_dir() or escapes(ev, root, diags):
         return []
-    folders = sorted(p for p in ev.iterdir() if p.is_dir())
+    folders = sorted(p for p in ev.iterdir() if _is_folder(p, root))
     names = [p.name for p in folders]
     for name in only or []:
         if name not in names:

@@ -17,9 +17,10 @@ from ..inputs.cache import ParseCache
 from ..inputs.project import ForceBundle, FrameworkBundle, Project
 from .draft import Draft, draft_mark
 from .prose import md_escape
-from .render import FORMATS, TEMPLATE_NAMES, make_environment, render
+from .render import FORMATS, TEMPLATE_NAMES, make_environment, packaged_templates, render
+from .templates import FolderLoader, TemplateRefused
 from .view import build_report
-from .write import manifest, sha256, write_atomic
+from .write import manifest, refuse_unsafe_out, write_atomic
 
 OUTPUT_NAMES = {"md": "report.md", "html": "report.html", "pdf": "report.pdf"}
 
@@ -63,18 +64,17 @@ def build_options(root: Path, formats: tuple[str, ...], draft: bool) -> BuildOpt
 
 @functools.lru_cache(maxsize=8)
 def template_files(env: jinja2.Environment) -> tuple[tuple[str, str], ...]:
-    """Every template file that can be loaded, with its hash, as (path, sha256): read once per environment."""
-    out: dict[str, str] = {}
+    """Every template file that can be loaded, with its hash, as (path, sha256): read once per environment.
+
+    Only regular files of bounded size inside their templates folder are read (report/templates.py)."""
     loader = env.loader
     assert isinstance(loader, jinja2.ChoiceLoader)
     fs = loader.loaders[0]
-    assert isinstance(fs, jinja2.FileSystemLoader)
-    for folder in fs.searchpath:
-        for p in sorted(Path(folder).rglob("*")):
-            if p.is_file():
-                name = p.relative_to(folder).as_posix()
-                out.setdefault(name, sha256(p.read_bytes()))
-    return tuple(sorted(out.items()))
+    assert isinstance(fs, FolderLoader)
+    try:
+        return fs.hashes()
+    except TemplateRefused as e:
+        raise HmicError([Diagnostic(Loc(e.path), e.code, e.text, hint=e.hint)]) from None
 
 
 def _require_draft_mark(text: str, mark: str, fmt: str) -> None:
@@ -156,10 +156,10 @@ def _build_folder(folder: Path) -> ForceResult:
     found = tuple(diags.sorted())
     if fo is None or diags.errors:
         return ForceResult(folder.name, target, diagnostics=found)
-    if _ENV is None:
-        _ENV = make_environment(job.templates, root, job.cache_dir)
     project = Project(root, frameworks, {fo.key: fo})
     try:
+        if _ENV is None:
+            _ENV = make_environment(job.templates, root, job.cache_dir)
         files = build_force(project, fo, _ENV, job.options)
         write_atomic(target, files, str(target))
     except HmicError as e:
@@ -180,13 +180,19 @@ def build_forces(
     """Check and build each force folder, spread over `jobs` processes; one force's failure never stops the rest.
 
     The frameworks are loaded and checked by the caller, once, before any force is built. `cache_dir`
-    keeps compiled templates and parsed YAML between runs.
+    is the cache root (checked by inputs/environment.py `cache`) for compiled templates and parsed YAML.
+    An `out` where a build would replace its own inputs is refused here, before anything is built
+    (CommandError, exit 2).
     """
+    inputs = [root / "criteria", root / "evidence", root / "templates", packaged_templates()]
+    refuse_unsafe_out(out, root, [*inputs, *([templates] if templates is not None else [])], [f.name for f in folders])
+    return _build_forces(root, frameworks, folders, _Job(options, templates, out, cache_dir), jobs)
+
+
+def _build_forces(root: Path, frameworks: dict[str, FrameworkBundle], folders: list[Path], job: _Job, jobs: int) -> Iterator[ForceResult]:
     global _ENV
     _ENV = None
-    templates_cache = cache_dir / f"templates-{__version__}" if cache_dir is not None else None
-    parse_cache = ParseCache(cache_dir) if cache_dir is not None else None
-    job = _Job(options, templates, out, templates_cache)
+    parse_cache = ParseCache(job.cache_dir) if job.cache_dir is not None else None
     try:
         yield from parallel.each_force(_build_folder, root, frameworks, folders, job, jobs, parse_cache)
     finally:

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
+import marshal
+import types
 from pathlib import Path
 
 import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from ..diagnostics import Diagnostic, HmicError, Loc
+from ..inputs.cache import Entries, template_folder
+from ..inputs.files import inside
 from .chart import AXIS_H, CHART_H, CHART_W
 from .draft import Draft, draft_mark
 from .prose import ProseError, md_cell, md_escape
+from .templates import FolderLoader, TemplateRefused
 from .view import Report
 
 FORMATS = ("md", "html", "pdf")
@@ -34,51 +38,69 @@ def css_string(text: str) -> str:
     return "".join(f"\\{ord(c):06x}" if c in '"\\<>&' or ord(c) < 32 or ord(c) == 127 else c for c in text)
 
 
-class _QuietBytecodeCache(jinja2.FileSystemBytecodeCache):
-    """Compiled templates kept between runs (keyed by each template's source); a cache that cannot be
-    read or written is simply not used."""
+class _CheckedBytecodeCache(jinja2.BytecodeCache):
+    """Compiled templates kept between runs, keyed by each template's name and file, checked against its source.
+
+    Not Jinja's FileSystemBytecodeCache, whose entries start with a pickle: each entry here is the
+    source's checksum and the marshalled code, behind the cache's own header (length and SHA-256,
+    inputs/cache.py), in a folder that is the user's own; anything else is ignored and the template compiled."""
+
+    def __init__(self, folder: Path):
+        self.entries = Entries(folder)
 
     def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        payload = self.entries.read(bucket.key)
+        if payload is None:
+            return
+        checksum, _, code = payload.partition(b"\n")
+        if checksum != bucket.checksum.encode("ascii"):
+            return  # the template changed since
         try:
-            super().load_bytecode(bucket)
-        except (OSError, ValueError, EOFError):
-            bucket.reset()
+            loaded = marshal.loads(code)
+        except (EOFError, ValueError, TypeError):
+            return
+        if isinstance(loaded, types.CodeType):
+            bucket.code = loaded
 
     def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        with contextlib.suppress(OSError):
-            super().dump_bytecode(bucket)
+        if bucket.code is not None:
+            self.entries.write(bucket.key, bucket.checksum.encode("ascii") + b"\n" + marshal.dumps(bucket.code))
 
 
 def make_environment(user_templates: Path | None, root: Path, cache_dir: Path | None = None) -> jinja2.Environment:
-    """One environment: the user's templates first, then the project's, then the defaults (also as 'default/...')."""
+    """One environment: the user's templates first, then the project's, then the defaults (also as 'default/...').
+
+    `cache_dir` is the cache root, already checked (inputs/environment.py `cache`). A project templates/
+    that is a symbolic link leading out of the project is refused (E205)."""
     default = packaged_templates()
     search: list[str] = []
     if user_templates is not None:
         search.append(str(user_templates))
-    if (root / "templates").is_dir() and (root / "templates").resolve() != default.resolve():
-        search.append(str(root / "templates"))
+    own = root / "templates"
+    if own.is_dir() or own.is_symlink():
+        if not inside(own, root):
+            raise HmicError(
+                [
+                    Diagnostic(
+                        Loc("templates/"),
+                        "E205",
+                        "is a symbolic link leading outside the project; hmic reads only what is inside it",
+                        hint="replace the link with the folder itself, or with a link to a folder inside the project",
+                    )
+                ]
+            )
+        if own.resolve() != default.resolve():
+            search.append(str(own))
     search.append(str(default))
-    loader = jinja2.ChoiceLoader(
-        [
-            jinja2.FileSystemLoader(search),
-            jinja2.PrefixLoader({"default": jinja2.FileSystemLoader(str(default))}),
-        ]
-    )
+    loader = jinja2.ChoiceLoader([FolderLoader(search), jinja2.PrefixLoader({"default": FolderLoader([str(default)])})])
     # A template from --templates or the project's own templates/ runs in Jinja's immutable sandbox:
     # it cannot reach Python internals or change the report. hmic's own templates are trusted code
     # and skip the sandbox's per-attribute checks.
     sandboxed = len(search) > 1
     env_class = ImmutableSandboxedEnvironment if sandboxed else jinja2.Environment
-    cache = None
-    if cache_dir is not None:
-        # Compiled code differs with and without the sandbox, and the cache keys only on the template:
-        # each kind keeps its own folder, so trusted code is never loaded into a sandbox.
-        folder = cache_dir / ("sandboxed" if sandboxed else "trusted")
-        try:
-            folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-            cache = _QuietBytecodeCache(str(folder))
-        except OSError:
-            cache = None
+    # Compiled code differs with and without the sandbox, and the cache keys only on the template:
+    # each kind keeps its own folder, so trusted code is never loaded into a sandbox.
+    cache = _CheckedBytecodeCache(template_folder(cache_dir, sandboxed)) if cache_dir is not None else None
     env = env_class(
         loader=loader,
         bytecode_cache=cache,
@@ -108,6 +130,9 @@ def _template_frame(e: BaseException, name: str) -> tuple[str, int]:
 
 
 def _template_error(e: jinja2.TemplateError, env: jinja2.Environment, name: str) -> Diagnostic:
+    if isinstance(e, TemplateRefused):  # at the line that named the template, or else the file refused
+        filename, line = _template_frame(e, e.path or name)
+        return Diagnostic(Loc(filename, line, 1) if line else Loc(e.path or name), e.code, e.text, hint=e.hint)
     filename = getattr(e, "filename", None) or name
     line = getattr(e, "lineno", None) or 0
     if isinstance(e, jinja2.UndefinedError) or not getattr(e, "lineno", None):

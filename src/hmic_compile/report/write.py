@@ -11,7 +11,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from ..diagnostics import Diagnostic, HmicError, Loc
+from ..diagnostics import CommandError, Diagnostic, HmicError, Loc
+from ..inputs.files import create_exclusive, inside, within
 
 
 def sha256(data: bytes) -> str:
@@ -44,26 +45,62 @@ def manifest(
     return (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
-def write_atomic(target: Path, files: dict[str, bytes], shown: str) -> None:
-    """Write `files` into a fresh sibling folder, then swap it in for `target`.
+def refuse_unsafe_out(out: Path, root: Path, inputs: list[Path], keys: list[str]) -> None:
+    """Refuse (a usage error) an output folder where a build would replace what it reads.
 
-    On any failure (disk full, permissions, Ctrl-C) the previous output stays as it was and the
-    temporary folder is removed.
+    `out` may not be the project folder, nor lie inside one of `inputs` (criteria/, evidence/, the
+    templates folders); no force's folder `out/<key>` may be or hold the project or an input (as
+    `--out ..` would for a project folder named like a force); and an `out` inside the project may not
+    lead out of it through a symbolic link (a pull request could point it anywhere). Paths are compared
+    with every link resolved."""
+    real_out, real_root = os.path.realpath(out), os.path.realpath(root)
+    hint = "give --out a folder of its own, e.g. --out build"
+    if real_out == real_root:
+        raise CommandError(f"--out {out} is the project folder itself: the build would replace its own inputs", hint, usage=True)
+    for folder in inputs:
+        if inside(real_out, folder):
+            raise CommandError(f"--out {out} lies inside {folder}, which the build reads: it would replace its own inputs", hint, True)
+    if within(out, root) and not inside(out, root):
+        raise CommandError(
+            f"--out {out} leads out of the project through a symbolic link inside it (to {real_out})",
+            "remove the link, or give the folder it leads to as --out",
+            usage=True,
+        )
+    held = [real_root, *(os.path.realpath(f) for f in inputs)]
+    for key in keys:
+        target = os.path.join(real_out, key)
+        for place in held:
+            if within(place, target):
+                raise CommandError(
+                    f"--out {out}: the report of {key} would replace {target}, which holds {place}, read by the build", hint, True
+                )
+
+
+def write_atomic(target: Path, files: dict[str, bytes], shown: str) -> None:
+    """Write `files` into a fresh folder beside `target`, then swap it in for `target`.
+
+    The fresh folder (created exclusively, with an unpredictable name, by mkdtemp) holds the new
+    files, each created exclusively, and then the previous `target` while the new one is renamed into
+    place: so a `target` that is a symbolic link, or a file, is replaced (the link's destination is
+    never touched), and nothing but `target` ever changes. On any failure (disk full, permissions,
+    Ctrl-C between any two steps) the previous output stays as it was and the fresh folder is removed,
+    with the previous output in it once the new one is in place: no temporary or old file remains.
     """
     parent = target.parent
-    tmp: Path | None = None
+    stage: Path | None = None
     old: Path | None = None
     try:
         parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=parent))
+        stage = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=parent))
+        new = stage / target.name
+        new.mkdir()
         for name, data in sorted(files.items()):
-            with open(tmp / name, "wb") as fh:
-                fh.write(data)
-        os.chmod(tmp, 0o755)
-        if target.exists():
-            old = parent / f".{target.name}.{os.getpid()}.old"
+            create_exclusive(new / name, data)
+        os.chmod(new, 0o755)
+        if os.path.lexists(target):
+            old = stage / f"{target.name}.old"
             os.rename(target, old)
-        os.rename(tmp, target)
+        os.rename(new, target)
     except OSError as e:
         raise HmicError(
             [
@@ -76,12 +113,13 @@ def write_atomic(target: Path, files: dict[str, bytes], shown: str) -> None:
             ]
         ) from None
     finally:
-        # Whatever stopped us (an error, Ctrl-C between any two steps): if the new folder is not in
-        # place, the previous output goes back; temporary folders never remain.
-        if old is not None and old.exists():
-            if target.exists():
-                shutil.rmtree(old, ignore_errors=True)
-            else:
+        # Whatever stopped us: if the new folder is not in place, the previous output goes back (it was
+        # moved if it is in the fresh folder, which only this function writes); then the fresh folder goes.
+        restored = True
+        if old is not None and os.path.lexists(old) and not os.path.lexists(target):
+            try:
                 os.rename(old, target)
-        if tmp is not None and tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
+            except OSError:  # then the previous output stays in the fresh folder rather than be lost
+                restored = False
+        if stage is not None and restored:
+            shutil.rmtree(stage, ignore_errors=True)
