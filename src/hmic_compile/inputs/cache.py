@@ -79,15 +79,19 @@ def _make(folder: Path) -> None:
             os.mkdir(p, 0o700)
 
 
-def check_folder(folder: Path) -> str | None:
+def check_folder(folder: Path, create: bool = True) -> str | None:
     """Create `folder` (0700) if it is missing; then why it must not be used, or None when it is the user's own:
-    a real folder (not a symbolic link), owned by this user, that nobody else can write."""
-    try:
-        _make(folder)
-    except OSError as e:
-        return f"cannot be created: {e.strerror or e}"
+    a real folder (not a symbolic link), owned by this user, that nobody else can write. Without `create`,
+    a missing folder is fine."""
+    if create:
+        try:
+            _make(folder)
+        except OSError as e:
+            return f"cannot be created: {e.strerror or e}"
     try:
         st = os.lstat(folder)
+    except FileNotFoundError:
+        return None if not create else "cannot be created"
     except OSError as e:
         return f"cannot be read: {e.strerror or e}"
     if stat.S_ISLNK(st.st_mode):
@@ -118,10 +122,12 @@ def check_root(root: Path) -> str | None:
             return f"cannot be checked ({above}: {e.strerror or e})"
         if st.st_mode & 0o002 and not st.st_mode & stat.S_ISVTX:
             return f"lies in {above}, which anybody can write"
-    for folder in (real, yaml_folder(real), template_folder(real, False).parent, template_folder(real, False), template_folder(real, True)):
-        problem = check_folder(folder)
-        if problem:
-            return problem if folder == real else f"holds {folder.relative_to(real)}, which {problem}"
+    used = (real, yaml_folder(real), template_folder(real, False).parent, template_folder(real, False), template_folder(real, True))
+    for create in (False, True):  # first what is there, so that nothing is made in a folder that is not used
+        for folder in used:
+            problem = check_folder(folder, create)
+            if problem:
+                return problem if folder == real else f"holds {folder.relative_to(real)}, which {problem}"
     return None
 
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +13,7 @@ from pydantic import ValidationError
 
 from ..diagnostics import CommandError, Diagnostics, HmicError
 from ..inputs import models as m
+from ..inputs.files import create_exclusive, inside
 from ..inputs.loader import load
 from ..inputs.project import FrameworkBundle, load_framework
 from .scaffold_files import Previous, Scaffold, Sibling, join, scaffold
@@ -106,15 +110,34 @@ def plan(root: Path, name: str, year: int) -> Scaffold:
 
 
 def write(root: Path, sc: Scaffold) -> Path:
-    """Write the folder; refuses to touch one that appeared meanwhile."""
-    folder = root / "evidence" / sc.key
+    """Write the folder whole or not at all; refuses to touch one that appeared meanwhile.
+
+    The files go into a fresh folder created exclusively in evidence/ (an unpredictable name), each file
+    created exclusively, and the folder is then renamed into place: nothing is written through a
+    symbolic link, and an interrupted run leaves nothing behind. An evidence/ that leads out of the
+    project through a symbolic link is refused."""
+    evidence = root / "evidence"
+    folder = evidence / sc.key
+    if (evidence.exists() or evidence.is_symlink()) and not inside(evidence, root):
+        raise ScaffoldError(
+            "evidence/ is a symbolic link leading outside the project; nothing was written",
+            "replace the link with the folder itself",
+            usage=True,
+        )
+    stage: Path | None = None
     try:
-        folder.mkdir(parents=True, exist_ok=False)
-    except FileExistsError:
-        raise ScaffoldError(f"evidence/{sc.key} already exists; nothing was written") from None
+        evidence.mkdir(parents=True, exist_ok=True)
+        stage = Path(tempfile.mkdtemp(prefix=f".{sc.key}.", suffix=".tmp", dir=evidence))
+        for fname, text in sc.files.items():
+            create_exclusive(stage / fname, text.encode("utf-8"))
+        os.chmod(stage, 0o755)
+        if folder.exists() or folder.is_symlink():
+            raise ScaffoldError(f"evidence/{sc.key} already exists; nothing was written")
+        os.rename(stage, folder)
+        stage = None
     except OSError as e:
         raise ScaffoldError(f"cannot create evidence/{sc.key}: {e.strerror or e}") from None
-    for fname, text in sc.files.items():
-        with open(folder / fname, "x", encoding="utf-8", newline="\n") as f:
-            f.write(text)
+    finally:
+        if stage is not None:
+            shutil.rmtree(stage, ignore_errors=True)
     return folder

@@ -12,7 +12,10 @@ from pydantic import BaseModel
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
 from pydantic_core import core_schema
 
+from ..diagnostics import CommandError
 from ..inputs import models as m
+from ..inputs.files import NotRegular, TooLarge, inside, read_regular, replace_file, within
+from ..inputs.loader import MAX_BYTES
 
 MODELINE_PREFIX = "# yaml-language-server: $schema="
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
@@ -118,11 +121,11 @@ def with_modeline(text: str, line: str) -> str:
 
 
 def read_text(path: Path) -> str | None:
-    """The file's text with its line endings as they are, or None when it cannot be read as UTF-8."""
+    """The file's text with its line endings as they are, or None when it is not a regular UTF-8 file of at most
+    MAX_BYTES (a symbolic link, a named pipe, a device: never opened, so never a hang)."""
     try:
-        with open(path, encoding="utf-8", newline="") as f:
-            return f.read()
-    except (OSError, UnicodeDecodeError):
+        return read_regular(path, MAX_BYTES).decode("utf-8")
+    except (OSError, NotRegular, TooLarge, UnicodeDecodeError):
         return None
 
 
@@ -131,10 +134,10 @@ def yaml_files(root: Path) -> list[tuple[Path, Kind]]:
     out = []
     for top in ("criteria", "evidence"):
         folder = root / top
-        if not folder.is_dir():
+        if not folder.is_dir() or not inside(folder, root):  # a link out of the project is not the project's
             continue
-        for p in sorted(folder.rglob("*")):
-            if p.is_file() and not p.is_symlink():  # replacing a link's target through it would surprise
+        for p in sorted(folder.rglob("*")):  # rglob does not descend into linked folders
+            if p.is_file() and not p.is_symlink():  # a link is the file it points at: not rewritten through it
                 kind = kind_of(p.relative_to(root).as_posix())
                 if kind:
                     out.append((p, kind))
@@ -158,6 +161,13 @@ class Plan:
 
 
 def plan(root: Path, out: Path, annotate: bool) -> Plan:
+    """What to write; an `out` inside the project that leads out of it through a symbolic link is refused (exit 2)."""
+    if within(out, root) and not inside(out, root):
+        raise CommandError(
+            f"{out} leads out of the project through a symbolic link inside it (to {os.path.realpath(out)})",
+            "remove the link, or give the folder it leads to as --out",
+            usage=True,
+        )
     schemas = {out / name: text for name, text in all_schemas().items()}
     modelines: dict[Path, str] = {}
     if annotate:
@@ -169,9 +179,8 @@ def plan(root: Path, out: Path, annotate: bool) -> Plan:
 
 
 def write(paths: dict[Path, str]) -> None:
+    """Each file replaced whole through a temporary file created exclusively beside it (inputs/files.py): a
+    file that is a symbolic link is replaced by the new file, its destination never written."""
     for path, content in paths.items():
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.tmp")
-        with open(tmp, "w", encoding="utf-8", newline="") as f:
-            f.write(content)
-        os.replace(tmp, path)
+        replace_file(path, content.encode("utf-8"))
