@@ -81,10 +81,9 @@ if mode == "build":
     import hmic_compile.report.view, hmic_compile.report.render, hmic_compile.report.build; mark("import hmic_compile.report.view, .render, .build")
     from hmic_compile.report.render import make_environment, render
     from hmic_compile.report.view import build_report
-    from hmic_compile import __version__
     from hmic_compile.inputs.environment import cache_dir as _cache_dir
     c = _cache_dir()  # the command's compiled-template cache, warm after its first run
-    env = make_environment(None, root, c / f"templates-{__version__}" if c else None); mark("make_environment")
+    env = make_environment(None, root, c); mark("make_environment")
     fo = project.forces[key]
     report = build_report(project, fo); mark("build_report: the view model")
     render(report, env, "md"); mark("render md, first (loads the compiled templates)")
