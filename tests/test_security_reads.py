@@ -355,3 +355,27 @@ def test_a_copy_of_the_defaults_in_the_sandbox_gives_the_same_report(tmp_path: P
     for name in ("report.md", "report.html", "manifest.json"):
         golden = (REPO / "tests" / "golden" / "norfolk-2007" / name).read_bytes()
         assert (tmp_path / "out" / "norfolk-2007" / name).read_bytes() == golden, name
+
+
+def test_a_templates_folder_named_in_the_project_but_linked_out_of_it_is_refused(tmp_path: Path) -> None:
+    # CI runs `hmic build --templates house-style`; a pull request makes house-style a link to the runner's files.
+    root = _project(tmp_path)
+    outside = _mine(tmp_path, {"report.md.j2": "{% include 'secret.txt' %}\n"})
+    (outside / "secret.txt").write_text(f"{SECRET}\n", encoding="utf-8")
+    os.symlink(outside, root / "house-style")
+    code, output = _run("build", "--root", str(root), "--out", str(tmp_path / "out"), "--templates", str(root / "house-style"))
+    assert code == 1
+    assert f"{root}/house-style/: {E205}" in output
+    assert SECRET not in output and not (tmp_path / "out" / "testshire-2024").exists()
+
+
+def test_diff_of_a_force_folder_linked_out_of_the_project_is_refused(tmp_path: Path) -> None:
+    root, outside = _project(tmp_path), _outside(tmp_path)
+    elsewhere = tmp_path / "elsewhere"  # a whole project outside, which the link must not make the diff's
+    shutil.copytree(MINI / "criteria", elsewhere / "criteria")
+    shutil.move(outside, elsewhere / "evidence" / "secretshire-2024")
+    os.symlink(elsewhere / "evidence" / "secretshire-2024", root / "evidence" / "secretshire-2024")
+    code, output = _run("diff", "secretshire-2024", "testshire-2024", "--root", str(root))
+    assert code == 1
+    assert f"evidence/secretshire-2024/: {E205}" in output
+    assert SECRET not in output

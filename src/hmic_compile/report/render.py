@@ -12,7 +12,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from ..diagnostics import Diagnostic, HmicError, Loc
 from ..inputs.cache import Entries, template_folder
-from ..inputs.files import inside
+from ..inputs.files import inside, within
 from .chart import AXIS_H, CHART_H, CHART_W
 from .draft import Draft, draft_mark
 from .prose import ProseError, md_cell, md_escape
@@ -67,28 +67,34 @@ class _CheckedBytecodeCache(jinja2.BytecodeCache):
             self.entries.write(bucket.key, bucket.checksum.encode("ascii") + b"\n" + marshal.dumps(bucket.code))
 
 
+def _leads_out(shown: str) -> HmicError:
+    return HmicError(
+        [
+            Diagnostic(
+                Loc(shown),
+                "E205",
+                "is a symbolic link leading outside the project; hmic reads only what is inside it",
+                hint="replace the link with the folder itself, or with a link to a folder inside the project",
+            )
+        ]
+    )
+
+
 def make_environment(user_templates: Path | None, root: Path, cache_dir: Path | None = None) -> jinja2.Environment:
     """One environment: the user's templates first, then the project's, then the defaults (also as 'default/...').
 
-    `cache_dir` is the cache root, already checked (inputs/environment.py `cache`). A project templates/
-    that is a symbolic link leading out of the project is refused (E205)."""
+    `cache_dir` is the cache root, already checked (inputs/environment.py `cache`). The project's templates/,
+    or a --templates folder in the project, that is a symbolic link leading out of the project is refused (E205)."""
     default = packaged_templates()
     search: list[str] = []
     if user_templates is not None:
+        if within(user_templates, root) and not inside(user_templates, root):  # named on the command line, but a link in the project
+            raise _leads_out(str(user_templates).rstrip("/") + "/")
         search.append(str(user_templates))
     own = root / "templates"
     if own.is_dir() or own.is_symlink():
         if not inside(own, root):
-            raise HmicError(
-                [
-                    Diagnostic(
-                        Loc("templates/"),
-                        "E205",
-                        "is a symbolic link leading outside the project; hmic reads only what is inside it",
-                        hint="replace the link with the folder itself, or with a link to a folder inside the project",
-                    )
-                ]
-            )
+            raise _leads_out("templates/")
         if own.resolve() != default.resolve():
             search.append(str(own))
     search.append(str(default))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import os
 import subprocess
 import tarfile
 from collections.abc import Iterable
@@ -13,6 +14,7 @@ from pathlib import Path
 from ..derive.grading import derive_area
 from ..diagnostics import CommandError, Diagnostics
 from ..inputs import models as m
+from ..inputs.files import within
 from ..inputs.project import ForceBundle, FrameworkBundle, load_force, load_framework
 
 SIMILAR = 0.6  # word-level similarity above which an unmatched item counts as reworded rather than removed and added
@@ -288,6 +290,8 @@ def local_side(spec: str, root: Path) -> tuple[Path, Path] | None:
     """An evidence folder as given (relative to the working folder, then to the project) or a force key: (project, folder)."""
     for p in (Path(spec), root / spec, root / "evidence" / spec):
         if p.is_dir():
+            if within(p, root):  # the project's own folder: read as the project's, so a link out of it is refused (E205)
+                return root.resolve(), Path(os.path.abspath(p))
             folder = p.resolve()
             return (folder.parent.parent if folder.parent.name == "evidence" else root.resolve()), folder
     return None
