@@ -861,7 +861,7 @@ def test_output_under_a_regular_file(tmp_path: Path) -> None:
     assert output == (
         f"{blocker}/sub/testshire-2024: error[E701]: cannot write the report: Not a directory; check that the output folder is "
         "writable and the disk has space; the previous output is unchanged\n"
-        "testshire-2024: not built; previous output left unchanged\n1 of 1 force failed: testshire-2024\n"
+        "testshire-2024: not built; previous output left unchanged\nbuilt 0 of 1 force; not built: testshire-2024\n"
     )
     assert blocker.read_text(encoding="utf-8") == "a file where the output folder should be"
 
