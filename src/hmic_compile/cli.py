@@ -13,7 +13,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 from . import __version__
-from .console import complete_force, err, out, plural, print_diagnostics, report_builds, shown
+from .console import checked, complete_force, err, out, plural, print_diagnostics, report_builds, shown
 from .diagnostics import CommandError, HmicError
 
 app = typer.Typer(
@@ -106,10 +106,9 @@ def validate(
 
     result = run(root, forces, os.cpu_count() or 1, parse_cache())
     print_diagnostics(result.diagnostics, format.value, strict)
-    failed = result.failed(strict)
-    if format is OutputFormat.text and not failed:
-        err(f"ok: {plural(result.frameworks, 'framework')}, {plural(result.forces, 'force')}")
-    raise typer.Exit(1 if failed else 0)
+    if format is OutputFormat.text:
+        err(checked(result, strict))
+    raise typer.Exit(1 if result.failed(strict) else 0)
 
 
 @app.command()

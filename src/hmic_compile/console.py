@@ -14,6 +14,7 @@ import typer
 from .diagnostics import Diagnostic, no_command, safe_line, sort_key, summary, to_json
 
 if TYPE_CHECKING:
+    from .checks.validate import Validation
     from .report.build import ForceResult
 
 
@@ -106,6 +107,22 @@ def report_builds(results: Iterable[ForceResult], total: int, fmt: str = "text",
         typer.echo(to_json(sorted(every, key=sort_key), built=sorted(built), not_built=sorted(failed)))
     err(f"built {len(built)} of {plural(total, 'force')}" + (f"; not built: {', '.join(sorted(failed))}" if failed else ""))
     return failed
+
+
+def checked(result: Validation, strict: bool) -> str:
+    """`hmic validate`'s last line: how many frameworks and forces it checked, and which failed."""
+    if not result.failed(strict):
+        return f"ok: {plural(result.frameworks, 'framework')}, {plural(result.forces, 'force')}"
+    frameworks, forces = result.framework_folders, result.force_folders
+    parts = [f"not ok: checked {plural(len(frameworks.names), 'framework')} and {plural(len(forces.names), 'force')}"]
+    what = "errors or warnings" if strict else "errors"
+    for kind, failing in (("framework", frameworks.failing(strict)), ("force", forces.failing(strict))):
+        if failing:
+            parts.append(f"{plural(len(failing), kind)} with {what}: {', '.join(failing)}")
+    if result.unchecked:
+        n = len(result.unchecked)
+        parts.append(f"{plural(n, 'force')} not checked in full, as {'its' if n == 1 else 'their'} framework has errors: {', '.join(result.unchecked)}")
+    return "; ".join(parts)
 
 
 def colour(isatty: bool) -> bool:

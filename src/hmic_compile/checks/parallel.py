@@ -73,7 +73,7 @@ def each_force(
         _SHARED.clear()
 
 
-def check_folder(folder: Path) -> tuple[bool, tuple]:
-    """For `hmic validate`: whether the force loaded, and its diagnostics."""
+def check_folder(folder: Path) -> tuple[str, bool, tuple]:
+    """For `hmic validate`: the force's folder name, whether it loaded, and its diagnostics."""
     fo, diags = load_and_check(folder)
-    return fo is not None, tuple(diags.items)
+    return folder.name, fo is not None, tuple(diags.items)

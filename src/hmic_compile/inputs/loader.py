@@ -59,11 +59,51 @@ class _Error(Exception):
         self.line, self.col, self.code, self.message, self.hint = line, col, code, message, hint
 
 
+# A value may not hold what a raw file may not (see _BAD_CHAR), nor a carriage return, however it is
+# written: a double-quoted scalar's escapes ("\e", "\0", "\x07", "\L") are refused like the raw characters.
+_ESCAPED_BAD = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ufffe\uffff\u202a-\u202e\u2066-\u2069]")
+# Bidirectional embeddings, overrides and isolates make text display in another order than it is
+# stored ("Trojan Source", CVE-2021-42574): in a report, or in a file under review, nowhere.
+_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
+def _char_name(c: str) -> str:
+    return f"U+{ord(c):04X} ({unicodedata.name(c, 'a control character')})"
+
+
+class _BadValue(_Error):
+    """A value holding a character hmic refuses; `parse` places it at the character itself."""
+
+    def __init__(self, pos: tuple[int, int], char: str, quoted: bool):
+        self.char, self.quoted = char, quoted
+        if _BIDI.match(char):
+            super().__init__(
+                *pos,
+                "E021",
+                f"character {_char_name(char)} is not allowed: it makes text display in another order than it is stored",
+                "delete it; right-to-left text needs no direction overrides",
+            )
+        else:
+            super().__init__(
+                *pos,
+                "E020",
+                f"character {_char_name(char)}, written as an escape, is not allowed",
+                "delete the escape; a line break in a value is a new line in a block scalar (|)",
+            )
+
+
+def _check_value(value: str, pos: tuple[int, int], quoted: bool, raw_bidi: bool) -> None:
+    """Refuse a double-quoted scalar's escaped control characters, and direction overrides however written."""
+    bad = _ESCAPED_BAD.search(value) if quoted else (_BIDI.search(value) if raw_bidi else None)
+    if bad is not None:
+        raise _BadValue(pos, bad.group(), quoted)
+
+
 def _pos(mark: Any) -> tuple[int, int]:
     return (mark.line + 1, mark.column + 1)
 
 
-_INVISIBLE = {"Cf", "Cc"}
+_INVISIBLE = {"Cf", "Cc", "Zl", "Zp"}
 
 
 def _check_key(key: str, pos: tuple[int, int]) -> None:
@@ -98,8 +138,10 @@ def _refuse_tag(tag: str, pos: tuple[int, int]) -> None:
     )
 
 
-def _build(events: Any, doc: Document) -> Any:
+def _build(events: Any, doc: Document, raw_bidi: bool = False) -> Any:
     """Turn a libyaml event stream into plain data, refusing anything but plain YAML.
+
+    `raw_bidi`: the file's text holds a direction override somewhere, so every value is searched for one.
 
     The hot loop of loading (one pass per event, ~4,000 events for a force): the innermost open
     collection, its path, its kind and a mapping's pending key live in locals, the enclosing ones on a stack.
@@ -127,6 +169,9 @@ def _build(events: Any, doc: Document) -> Any:
             if ev.tag is not None and ev.tag != "!":  # '!' is how a quoted scalar's style shows; any other tag was written
                 _refuse_tag(ev.tag, pos)
             value: str = ev.value
+            quoted = ev.style == '"'
+            if (quoted or raw_bidi) and not (is_map and key is None):  # a value (keys are checked by _check_key)
+                _check_value(value, pos, quoted, raw_bidi)
             if container is None:
                 # `key:` with nothing after it is the empty text, whichever parser read it (libyaml gives a
                 # plain scalar style '', the pure-Python parser None), so the schema says "must not be empty".
@@ -237,13 +282,50 @@ def _is_tab_at(text: str, mark: Any) -> bool:
     return 0 <= mark.line < len(lines) and lines[mark.line][mark.column : mark.column + 1] == "\t"
 
 
+def _offset(text: str, line: int, col: int) -> int:
+    """The index in `text` of 1-based (line, col), counted as libyaml counts its marks."""
+    start = 0
+    for n, brk in enumerate(_LINE_BREAK.finditer(text), start=2):
+        if n > line:
+            break
+        start = brk.end()
+    return start + col - 1
+
+
+# One token of a double-quoted scalar: an escape (with its hex digits) or the closing quote.
+_QUOTED_TOKEN = re.compile(r'\\(?:x[0-9A-Fa-f]{2}|u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|.)|"', re.DOTALL)
+_SHORT_ESCAPES = {"0": "\0", "a": "\a", "b": "\b", "v": "\v", "f": "\f", "r": "\r", "e": "\x1b", "N": "\x85", "L": "\u2028", "P": "\u2029"}
+
+
+def _bad_value_at(text: str, e: _BadValue) -> tuple[int, int]:
+    """Where the refused character is written: its escape in a double-quoted scalar, or the character itself."""
+    start = _offset(text, e.line, e.col)
+    if not e.quoted:
+        at = text.find(e.char, start)
+        return _line_col(text, at) if at >= 0 else (e.line, e.col)
+    for m in _QUOTED_TOKEN.finditer(text, start + 1):
+        token = m.group()
+        if token == '"':
+            break
+        char = token if len(token) == 1 else _SHORT_ESCAPES.get(token[1]) if len(token) == 2 else chr(int(token[2:], 16))
+        if char == e.char or token == e.char:
+            return _line_col(text, m.start())
+    return e.line, e.col
+
+
 def parse(text: str, rel: str) -> Document:
     """Parse YAML text into a Document, raising HmicError with one located diagnostic."""
     _check_characters(text, rel)
+    raw_bidi = _BIDI.search(text)
     doc = Document(rel=rel, data=None)
     try:
         with _events(text) as events:
-            doc.data = _build(events, doc)
+            doc.data = _build(events, doc, raw_bidi is not None)
+        if raw_bidi is not None:  # in no key and no value: in a comment, where a reviewer reads it
+            raise _BadValue(_line_col(text, raw_bidi.start()), raw_bidi.group(), False)
+    except _BadValue as e:
+        where = Loc(rel, *_bad_value_at(text, e))
+        raise HmicError([Diagnostic(where, e.code, e.message, hint=e.hint)]) from None
     except _Error as e:
         raise HmicError([Diagnostic(Loc(rel, e.line, e.col), e.code, e.message, hint=e.hint)]) from None
     except yaml.MarkedYAMLError as e:
