@@ -73,7 +73,11 @@ def template_files(env: jinja2.Environment) -> tuple[tuple[str, str], ...]:
         for p in sorted(Path(folder).rglob("*")):
             if p.is_file():
                 name = p.relative_to(folder).as_posix()
-                out.setdefault(name, sha256(p.read_bytes()))
+                try:
+                    out.setdefault(name, sha256(p.read_bytes()))
+                except OSError as e:
+                    why = f"cannot read the template: {e.strerror or e}"
+                    raise HmicError([Diagnostic(Loc(str(p)), "E609", why, hint="check the file's permissions")]) from None
     return tuple(sorted(out.items()))
 
 
