@@ -12,7 +12,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
-from . import __version__
+from . import __version__, interrupts
 from .console import checked, complete_force, err, out, plural, print_diagnostics, report_builds, shown
 from .diagnostics import CommandError, HmicError
 
@@ -68,6 +68,9 @@ def boundary(fn: F) -> F:
                 err(d.text())
             err(f"error: {e.message}" + (f"; {e.hint}" if e.hint else ""))
             raise typer.Exit(2 if e.usage else 1) from None
+        except KeyboardInterrupt:  # Ctrl-C, or SIGTERM (see interrupts.py): every `finally` has run
+            err("interrupted")
+            raise typer.Exit(interrupts.exit_code()) from None
 
     return run_command  # type: ignore[return-value]
 
@@ -154,8 +157,8 @@ def run() -> None:
     try:
         app()
     except KeyboardInterrupt:
-        err("interrupted: reports already written are complete; the one in progress was not written")
-        sys.exit(130)
+        err("interrupted")
+        sys.exit(interrupts.exit_code())
 
 
 @app.command()
@@ -202,7 +205,7 @@ def build(
         raise typer.Exit(1)
     options = build_options(root, formats, draft)
     results = build_forces(root, frameworks, folders, options, templates, out, jobs or os.cpu_count() or 1, cache_dir())
-    failed = report_builds(results, len(folders), diagnostics.value, diags.sorted())
+    failed = report_builds(results, [f.name for f in folders], diagnostics.value, diags.sorted())
     raise typer.Exit(1 if failed else 0)
 
 

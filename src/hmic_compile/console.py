@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
 
+from . import interrupts
 from .diagnostics import Diagnostic, no_command, safe_line, sort_key, summary, to_json
 
 if TYPE_CHECKING:
@@ -81,9 +82,11 @@ def progress(total: int) -> Iterator[Callable[[list[str]], None]]:
         yield report
 
 
-def report_builds(results: Iterable[ForceResult], total: int, fmt: str = "text", found: Sequence[Diagnostic] = ()) -> list[str]:
-    """Each force's outcome as it completes (a progress bar on a terminal), then how many were built;
-    returns the forces that failed.
+def report_builds(
+    results: Generator[ForceResult, None, None], keys: Sequence[str], fmt: str = "text", found: Sequence[Diagnostic] = ()
+) -> list[str]:
+    """Each force's outcome as it completes (a progress bar on a terminal), then how many of `keys` were
+    built; returns the forces that failed. On Ctrl-C or SIGTERM: which were left unbuilt, and exit 130 or 143.
 
     `found` are the problems found before any force was built (the frameworks' warnings). Diagnostics
     are shown in `fmt`: text or github lines as each force completes, or one JSON document on stdout at the end."""
@@ -93,19 +96,26 @@ def report_builds(results: Iterable[ForceResult], total: int, fmt: str = "text",
     if fmt != "json":
         for d in found:
             typer.echo(d.github() if fmt == "github" else d.text(), err=True)
-    with progress(total) as report:
-        for r in results:
-            every += r.diagnostics
-            lines = [] if fmt == "json" else [d.github() if fmt == "github" else d.text() for d in r.diagnostics]
-            if r.ok:
-                built.append(r.key)
-                report([*lines, safe_line(f"built {r.target}/ ({', '.join(r.written)})")])
-            else:
-                failed.append(r.key)
-                report([*lines, safe_line(f"{r.key}: not built; previous output left unchanged")])
+    try:
+        with progress(len(keys)) as report:
+            for r in results:
+                every += r.diagnostics
+                lines = [] if fmt == "json" else [d.github() if fmt == "github" else d.text() for d in r.diagnostics]
+                if r.ok:
+                    built.append(r.key)
+                    report([*lines, safe_line(f"built {r.target}/ ({', '.join(r.written)})")])
+                else:
+                    failed.append(r.key)
+                    report([*lines, safe_line(f"{r.key}: not built; previous output left unchanged")])
+    except KeyboardInterrupt:
+        results.close()  # stops the workers, if the interrupt came while a line was printed
+        left = sorted(set(keys) - set(built) - set(failed))
+        err(f"interrupted: built {len(built)} of {plural(len(keys), 'force')}; not built: {', '.join(sorted(failed + left))}")
+        err("the previous output of every force not built is unchanged")
+        raise typer.Exit(interrupts.exit_code()) from None
     if fmt == "json":
         typer.echo(to_json(sorted(every, key=sort_key), built=sorted(built), not_built=sorted(failed)))
-    err(f"built {len(built)} of {plural(total, 'force')}" + (f"; not built: {', '.join(sorted(failed))}" if failed else ""))
+    err(f"built {len(built)} of {plural(len(keys), 'force')}" + (f"; not built: {', '.join(sorted(failed))}" if failed else ""))
     return failed
 
 
@@ -120,8 +130,8 @@ def checked(result: Validation, strict: bool) -> str:
         if failing:
             parts.append(f"{plural(len(failing), kind)} with {what}: {', '.join(failing)}")
     if result.unchecked:
-        n = len(result.unchecked)
-        parts.append(f"{plural(n, 'force')} not checked in full, as {'its' if n == 1 else 'their'} framework has errors: {', '.join(result.unchecked)}")
+        n, their = len(result.unchecked), "its" if len(result.unchecked) == 1 else "their"
+        parts.append(f"{plural(n, 'force')} not checked in full, as {their} framework has errors: {', '.join(result.unchecked)}")
     return "; ".join(parts)
 
 

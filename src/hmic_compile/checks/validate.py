@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..diagnostics import Diagnostic
-from .parallel import check_folder, each_force
+from .parallel import check_died, check_folder, each_force
 from .project import frameworks_first
 
 if TYPE_CHECKING:
@@ -59,7 +59,7 @@ def validate(root: Path, forces: list[str] | None, jobs: int, cache: ParseCache 
     by_force: dict[str, list[Diagnostic]] = {}
     unchecked = []
     loaded = 0
-    for name, ok, diags in each_force(check_folder, root, frameworks, folders, None, jobs, cache):
+    for name, ok, diags in each_force(check_folder, root, frameworks, folders, None, jobs, cache, check_died):
         loaded += ok
         if not ok and not diags:
             unchecked.append(name)

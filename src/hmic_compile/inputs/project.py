@@ -118,9 +118,8 @@ def _utf8_name(folder: Path, root: Path, diags: Diagnostics) -> bool:
     try:
         folder.name.encode("utf-8")
     except UnicodeEncodeError:  # Python keeps the bytes of a name that is not UTF-8 as lone surrogates
-        diags.error(
-            Loc(relpath(folder, root)), "E212", "the folder's name is not valid UTF-8, so it is not read", "rename it with UTF-8 characters only"
-        )
+        what = "the folder's name is not valid UTF-8, so it is not read"
+        diags.error(Loc(relpath(folder, root)), "E212", what, "rename it with UTF-8 characters only")
         return False
     return True
 
@@ -212,7 +211,7 @@ def load_force(
             docs["force"].loc(("framework",)),
             "E210",
             f"framework '{force.framework}' is a path, not the name of a folder under criteria/",
-            f"write the folder's name alone: framework: \"{plain}\"" if plain_name(plain) else "write the name of a folder under criteria/",
+            f'write the folder\'s name alone: framework: "{plain}"' if plain_name(plain) else "write the name of a folder under criteria/",
         )
         return None
     if fb is None and (root / "criteria" / force.framework / "framework.yaml").exists():

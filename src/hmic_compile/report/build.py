@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator
+from collections.abc import Generator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,7 +19,7 @@ from .draft import Draft, draft_mark
 from .prose import md_escape
 from .render import FORMATS, TEMPLATE_NAMES, make_environment, render
 from .view import build_report
-from .write import manifest, sha256, write_atomic
+from .write import manifest, recover, sha256, write_atomic
 
 OUTPUT_NAMES = {"md": "report.md", "html": "report.html", "pdf": "report.pdf"}
 
@@ -180,7 +180,7 @@ def build_forces(
     out: Path,
     jobs: int = 1,
     cache_dir: Path | None = None,
-) -> Iterator[ForceResult]:
+) -> Generator[ForceResult, None, None]:
     """Check and build each force folder, spread over `jobs` processes; one force's failure never stops the rest.
 
     The frameworks are loaded and checked by the caller, once, before any force is built. `cache_dir`
@@ -191,7 +191,13 @@ def build_forces(
     templates_cache = cache_dir / f"templates-{__version__}" if cache_dir is not None else None
     parse_cache = ParseCache(cache_dir) if cache_dir is not None else None
     job = _Job(options, templates, out, templates_cache)
+
+    def died(folder: Path, how: str, pid: int) -> ForceResult:
+        target = out / folder.name
+        recover(target, pid)
+        return ForceResult(folder.name, target, diagnostics=(parallel.worker_died(folder, how, "building"),))
+
     try:
-        yield from parallel.each_force(_build_folder, root, frameworks, folders, job, jobs, parse_cache)
+        yield from parallel.each_force(_build_folder, root, frameworks, folders, job, jobs, parse_cache, died)
     finally:
         _ENV = None

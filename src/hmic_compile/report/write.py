@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import json
 import os
@@ -55,7 +56,7 @@ def write_atomic(target: Path, files: dict[str, bytes], shown: str) -> None:
     old: Path | None = None
     try:
         parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=parent))
+        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.{os.getpid()}.", suffix=".tmp", dir=parent))
         for name, data in sorted(files.items()):
             with open(tmp / name, "wb") as fh:
                 fh.write(data)
@@ -85,3 +86,19 @@ def write_atomic(target: Path, files: dict[str, bytes], shown: str) -> None:
                 os.rename(old, target)
         if tmp is not None and tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+def recover(target: Path, pid: int) -> None:
+    """After process `pid` was killed (SIGKILL: no `finally` ran) while it may have been writing `target`:
+    the previous output goes back if it had been moved aside, and the half-written folder is removed."""
+    old = target.parent / f".{target.name}.{pid}.old"
+    try:
+        if old.exists():
+            if target.exists():
+                shutil.rmtree(old, ignore_errors=True)
+            else:
+                os.rename(old, target)
+        for tmp in target.parent.glob(f".{glob.escape(target.name)}.{pid}.*.tmp"):
+            shutil.rmtree(tmp, ignore_errors=True)
+    except OSError:
+        pass  # the folder cannot be read or changed: nothing there to put back

@@ -74,7 +74,7 @@ def _escaped(value: Any) -> Any:
     if isinstance(value, tuple):
         return tuple(_escaped(v) for v in value)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return dataclasses.replace(value, **{f.name: _escaped(getattr(value, f.name)) for f in dataclasses.fields(value)})  # type: ignore[type-var]
+        return dataclasses.replace(value, **{f.name: _escaped(getattr(value, f.name)) for f in dataclasses.fields(value)})
     return value
 
 
