@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
-from markupsafe import escape
 
 from .. import __version__
 from ..checks import parallel
@@ -19,6 +18,7 @@ from .draft import Draft, draft_mark
 from .prose import md_escape
 from .render import FORMATS, TEMPLATE_NAMES, make_environment, render
 from .view import build_report
+from .visible import shows
 from .write import manifest, recover, sha256, write_atomic
 
 OUTPUT_NAMES = {"md": "report.md", "html": "report.html", "pdf": "report.pdf"}
@@ -81,20 +81,27 @@ def template_files(env: jinja2.Environment) -> tuple[tuple[str, str], ...]:
     return tuple(sorted(out.items()))
 
 
+def _no_draft_mark(fmt: str, where: str = "") -> HmicError:
+    return HmicError(
+        [
+            Diagnostic(
+                Loc(TEMPLATE_NAMES[fmt]),
+                "E604",
+                f"the {fmt} output of a --draft build does not show the draft mark{where}",
+                hint="show {{ draft.text }} when `draft` is set, as the default templates do, where the reader sees it",
+            )
+        ]
+    )
+
+
 def _require_draft_mark(text: str, mark: str, fmt: str) -> None:
-    """A draft must never pass for the published report, whatever templates a house style brings."""
-    shown = md_escape(mark) if fmt == "md" else str(escape(mark))
-    if shown not in text:
-        raise HmicError(
-            [
-                Diagnostic(
-                    Loc(TEMPLATE_NAMES[fmt]),
-                    "E604",
-                    f"the {fmt} output of a --draft build does not show the draft mark",
-                    hint="show {{ draft.text }} when `draft` is set, as the default templates do",
-                )
-            ]
-        )
+    """A draft must never pass for the published report, whatever templates a house style brings: the
+    Markdown holds the mark; the HTML shows it to a reader (not in a comment, an attribute or an element
+    the CSS hides); each PDF page shows it (checked as the pages are laid out, in pdf.html_to_pdf)."""
+    if fmt == "md" and md_escape(mark) not in text:
+        raise _no_draft_mark(fmt)
+    if fmt == "html" and not shows(text, mark):
+        raise _no_draft_mark(fmt, " where a reader sees it")
 
 
 def build_force(project: Project, fo: ForceBundle, env: jinja2.Environment, options: BuildOptions) -> dict[str, bytes]:
@@ -108,9 +115,14 @@ def build_force(project: Project, fo: ForceBundle, env: jinja2.Environment, opti
         if options.draft:
             _require_draft_mark(text, draft_mark(options.draft, report.labels).text, fmt)
         if fmt == "pdf":
-            from .pdf import html_to_pdf  # WeasyPrint loads only when a PDF is asked for
+            from .pdf import NotOnEveryPage, html_to_pdf  # WeasyPrint loads only when a PDF is asked for
 
-            files[OUTPUT_NAMES[fmt]] = html_to_pdf(text)
+            mark = draft_mark(options.draft, report.labels).text if options.draft else None
+            try:
+                files[OUTPUT_NAMES[fmt]] = html_to_pdf(text, on_every_page=mark)
+            except NotOnEveryPage as e:
+                pages = ", ".join(map(str, e.pages[:10])) + (f" and {len(e.pages) - 10} more" if len(e.pages) > 10 else "")
+                raise _no_draft_mark(fmt, f" on page{'s' if len(e.pages) > 1 else ''} {pages} of {e.total}") from None
         else:
             files[OUTPUT_NAMES[fmt]] = text.encode("utf-8")
     fb = project.framework_for(fo)
