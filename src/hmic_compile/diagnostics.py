@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
@@ -48,12 +49,13 @@ def safe_line(text: str) -> str:
     return no_command(escape(text))
 
 
+# White space and hmic's own colour codes (a log may drop the codes) before a line's first '::'.
+_COMMAND_START = re.compile(r"^((?:\s|\x1b\[[0-9;]*m)*)::")
+
+
 def no_command(line: str) -> str:
-    """`line` (already escaped) made never to read as a workflow command (see safe_line)."""
-    rest = line.lstrip()
-    if rest.startswith("::"):
-        at = len(line) - len(rest)
-        line = f"{line[:at]}\\x3a{line[at + 1 :]}"
+    """`line` (already escaped, or coloured by hmic itself) made never to read as a workflow command (see safe_line)."""
+    line = _COMMAND_START.sub(lambda m: f"{m.group(1)}\\x3a:", line, count=1)
     if "##" in line:
         line = line.replace("##[", "##\\x5b").replace("##vso[", "##vso\\x5b")
     return line
@@ -81,11 +83,13 @@ def _json_escaped(c: str) -> str:
 
 
 def json_text(data: Any, *, ascii: bool = True, indent: int | None = 2) -> str:
-    """`data` as I-JSON (RFC 7493): no lone surrogates, whatever the input held, and nothing a terminal acts on.
+    """`data` as I-JSON (RFC 7493): no lone surrogates, whatever the input held, and nothing a terminal or a CI log acts on.
 
     With `ascii`, every other character is written as \\uXXXX (json's default); without, only control,
     format and separator characters are, so the text still decodes to the same values."""
     text = json.dumps(_no_surrogates(data), ensure_ascii=ascii, indent=indent)
+    if "##" in text:  # only ever inside a string: written \u005b, it decodes to the same text but is no workflow command
+        text = text.replace("##[", "##\\u005b").replace("##vso[", "##vso\\u005b")
     if ascii or text.replace("\n", "").isprintable():
         return text
     return "".join(_json_escaped(c) if c != "\n" and unicodedata.category(c) in _UNSAFE_CATEGORIES else c for c in text)
