@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import glob
 import hashlib
-import json
 import os
 import shutil
 import tempfile
@@ -12,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from ..diagnostics import Diagnostic, HmicError, Loc
+from ..diagnostics import Diagnostic, HmicError, Loc, json_text
 
 
 def sha256(data: bytes) -> str:
@@ -42,7 +41,8 @@ def manifest(
         "templates": [{"path": p, "sha256": h} for p, h in sorted(templates)],
         "outputs": [{"path": name, "sha256": sha256(b)} for name, b in sorted(outputs.items())],
     }
-    return (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    # I-JSON: a template file whose name is not UTF-8 is named by its escapes ('\\udcff'), never a lone surrogate.
+    return (json_text(data, ascii=False) + "\n").encode("utf-8")
 
 
 def write_atomic(target: Path, files: dict[str, bytes], shown: str) -> None:
