@@ -409,3 +409,14 @@ def test_build_diagnostics_formats_on_a_clean_build(tmp_path: Path) -> None:
     code, stdout, stderr = _run("build", "--root", str(MINI), "--out", str(tmp_path / "out"), "--diagnostics", "github")
     assert (code, stdout) == (0, "")
     assert stderr.endswith("/testshire-2024/ (manifest.json, report.html, report.md)\nbuilt 1 of 1 force\n")
+
+
+def test_console_lines_are_escaped_whoever_prints_them(capsys: pytest.CaptureFixture[str]) -> None:
+    """console.err carries serve's lines, schema's and new force's, and every error message of the boundary."""
+    from hmic_compile.console import err, out
+
+    err("::error::x\x1b[2J\nsecond")
+    out("::warning::a\nb\x07\n")
+    captured = capsys.readouterr()
+    assert captured.err == "\\x3a:error::x\\x1b[2J\\nsecond\n"
+    assert captured.out == "\\x3a:warning::a\nb\\x07\n"

@@ -149,7 +149,8 @@ class ForceResult:
 
     @property
     def ok(self) -> bool:
-        return not any(d.is_error for d in self.diagnostics)
+        """Built: files written and no error. A force never counts as built with nothing written."""
+        return bool(self.written) and not any(d.is_error for d in self.diagnostics)
 
 
 @dataclass(frozen=True)
