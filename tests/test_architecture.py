@@ -17,7 +17,7 @@ MAX_COMMAND_LINES = 30  # a command's body, its docstring aside: parse, call the
 
 
 def test_layer_contracts_are_kept() -> None:
-    """import-linter's contracts in pyproject.toml: cli -> console -> tools -> report -> checks -> derive -> inputs -> diagnostics."""
+    """import-linter's contracts in pyproject.toml: cli -> console -> ... -> inputs -> diagnostics -> interrupts."""
     lint = Path(sys.executable).parent / "lint-imports"
     if not lint.exists():
         pytest.fail("lint-imports is missing: install the test extra (pip install -e '.[test]')")

@@ -51,7 +51,8 @@ def test_every_force_builds_without_arguments(national: Path, tmp_path: Path, jo
     code, output = _build(national, tmp_path / "out", "--jobs", jobs)
     assert code == 0, output
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [f"{n}-2024" for n in NAMES]
-    assert output.count("built ") == 5
+    assert output.count("\nbuilt /") + output.startswith("built /") == 5
+    assert output.endswith("\nbuilt 5 of 5 forces\n")
     assert "\x1b[" not in output  # no progress bar or colour when not on a terminal
 
 
@@ -68,8 +69,8 @@ def test_failure_in_the_third_of_five_forces(national: Path, tmp_path: Path, job
     assert code == 1
     assert "charlie-2024: not built; previous output left unchanged" in output
     assert "error[E601]: template error: 'hmic_compile.report.view.Report object' has no attribute 'no_such_field'" in output
-    assert output.count("built ") == 4
-    assert "1 of 5 forces failed: charlie-2024" in output
+    assert output.count("\nbuilt /") + output.startswith("built /") == 4
+    assert output.endswith("\nbuilt 4 of 5 forces; not built: charlie-2024\n")
     assert _tree(out / "charlie-2024") == before
     assert sorted(p.name for p in out.iterdir()) == [f"{n}-2024" for n in NAMES]  # no temporary folders left
 
@@ -110,7 +111,8 @@ def test_progress_bar_on_a_terminal(national: Path, tmp_path: Path) -> None:
     seen = b"".join(chunks).decode("utf-8", "replace")
     assert proc.returncode == 0, seen
     assert "building" in seen and "━" in seen  # rich's bar
-    assert seen.count("built ") == 5
+    assert seen.count("built /") == 5
+    assert "built 5 of 5 forces" in seen
 
 
 def test_a_force_with_input_errors_is_reported_while_the_rest_build(national: Path, tmp_path: Path) -> None:

@@ -32,6 +32,7 @@ from .conftest import REPO
 
 MINI = Path(__file__).resolve().parent / "fixtures" / "mini"
 FORCE = "evidence/testshire-2024"
+NOT_OK = "not ok: checked 1 framework and 1 force; 1 force with errors: testshire-2024\n"  # validate's last line
 
 
 # --- helpers ----------------------------------------------------------------------------
@@ -169,7 +170,7 @@ def test_fifty_megabyte_file_through_validate(tmp_path: Path) -> None:
     assert code == 1
     assert output == (
         f"{FORCE}/glossary.yaml: error[E011]: file is 52,428,800 bytes, over the {MAX_BYTES:,}-byte limit; "
-        "split the content across files\n1 error, 0 warnings\n"
+        "split the content across files\n1 error, 0 warnings\n" + NOT_OK
     )
 
 
@@ -244,7 +245,7 @@ def test_null_words_are_text_and_an_empty_value_is_empty_text(tmp_path: Path) ->
     assert code == 1
     assert output == (
         f"{FORCE}/force-overview.yaml:4:4: error[E108]: entry 2 of 'contextual_factors' must not be empty; "
-        "write the text, or remove the entry\n1 error, 0 warnings\n"
+        "write the text, or remove the entry\n1 error, 0 warnings\n" + NOT_OK
     )
 
 
@@ -383,7 +384,7 @@ def test_invisible_key_names_the_place_through_validate(tmp_path: Path) -> None:
     assert code == 1
     assert output == (
         f"{FORCE}/public-contact.yaml:{line}:1: error[E012]: key 'work\\u202e_in_progress' contains invisible characters "
-        "(U+202E RIGHT-TO-LEFT OVERRIDE); type the key with plain letters\n1 error, 0 warnings\n"
+        "(U+202E RIGHT-TO-LEFT OVERRIDE); type the key with plain letters\n1 error, 0 warnings\n" + NOT_OK
     )
 
 
@@ -409,7 +410,10 @@ def test_top_level_not_a_mapping(tmp_path: Path, content: str, expected: str) ->
     (root / FORCE / "glossary.yaml").write_text(content, encoding="utf-8")
     code, output = _validate(root)
     assert code == 1
-    assert output == f"{FORCE}/glossary.yaml:{expected}; start the file with 'key: value' lines; see docs/format.md\n1 error, 0 warnings\n"
+    assert (
+        output
+        == f"{FORCE}/glossary.yaml:{expected}; start the file with 'key: value' lines; see docs/format.md\n1 error, 0 warnings\n" + NOT_OK
+    )
 
 
 def test_multi_document_file() -> None:
@@ -447,6 +451,7 @@ def test_unreadable_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, err: i
     assert (
         output
         == f"{FORCE}/glossary.yaml: error[E001]: cannot read file: {shown}; check the path and its permissions\n1 error, 0 warnings\n"
+        + NOT_OK
     )
 
 
@@ -469,7 +474,7 @@ def test_symlink_loop(tmp_path: Path, loop: list[str]) -> None:
             f"{FORCE}/other.yml: error[E202]: 'other' is not an area of the 2024 framework; "
             "rename the file to one of: force-overview, public-contact, vulnerable-people"
         )
-    assert output.splitlines() == [*expected, f"{len(expected)} error{'s' if len(expected) > 1 else ''}, 0 warnings"]
+    assert output.splitlines() == [*expected, f"{len(expected)} error{'s' if len(expected) > 1 else ''}, 0 warnings", NOT_OK.strip()]
 
 
 def _load_in_thread(path: Path, root: Path) -> str:
@@ -854,7 +859,7 @@ def test_output_under_a_regular_file(tmp_path: Path) -> None:
     assert output == (
         f"{blocker}/sub/testshire-2024: error[E701]: cannot write the report: Not a directory; check that the output folder is "
         "writable and the disk has space; the previous output is unchanged\n"
-        "testshire-2024: not built; previous output left unchanged\n1 of 1 force failed: testshire-2024\n"
+        "testshire-2024: not built; previous output left unchanged\nbuilt 0 of 1 force; not built: testshire-2024\n"
     )
     assert blocker.read_text(encoding="utf-8") == "a file where the output folder should be"
 

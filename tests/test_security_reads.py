@@ -35,6 +35,7 @@ E205 = (
     "error[E205]: is a symbolic link leading outside the project; hmic reads only what is inside it; "
     "replace the link with the folder itself, or with a link to a folder inside the project"
 )
+NOT_OK = "not ok: checked 1 framework and 1 force; 1 force with errors: testshire-2024"  # validate's last line
 E014_LINK = "is a symbolic link leading outside its templates folder; replace the link with the file itself; "
 E014_LINK += "hmic reads only what is inside the templates folder"
 
@@ -75,7 +76,7 @@ def test_a_yaml_file_linked_out_of_the_project_is_refused_and_never_read(tmp_pat
     root, outside = _project(tmp_path), _outside(tmp_path)
     (root / FORCE / "glossary.yaml").unlink()
     os.symlink(outside / "glossary.yaml", root / FORCE / "glossary.yaml")
-    assert _validate(root) == (1, [f"{FORCE}/glossary.yaml: {E013}", "1 error, 0 warnings"])
+    assert _validate(root) == (1, [f"{FORCE}/glossary.yaml: {E013}", "1 error, 0 warnings", NOT_OK])
 
 
 @pytest.mark.parametrize("target", ["../../../outside/glossary.yaml", "/etc/hostname", "/dev/zero", "/proc/self/environ"])
@@ -84,7 +85,7 @@ def test_every_kind_of_link_out_is_refused_without_opening_it(tmp_path: Path, ta
     _outside(tmp_path)
     (root / FORCE / "glossary.yaml").unlink()
     os.symlink(target, root / FORCE / "glossary.yaml")  # relative with '..', absolute, a device, the environment
-    assert _validate(root) == (1, [f"{FORCE}/glossary.yaml: {E013}", "1 error, 0 warnings"])
+    assert _validate(root) == (1, [f"{FORCE}/glossary.yaml: {E013}", "1 error, 0 warnings", NOT_OK])
 
 
 def test_a_chain_of_links_that_ends_outside_is_refused(tmp_path: Path) -> None:
@@ -115,9 +116,11 @@ def test_the_project_reached_through_a_link_is_still_inside_itself(tmp_path: Pat
 def test_a_force_folder_linked_out_is_refused_and_not_listed(tmp_path: Path) -> None:
     root, outside = _project(tmp_path), _outside(tmp_path)
     os.symlink(outside, root / "evidence" / "secretshire-2024")
-    assert _validate(root) == (1, [f"evidence/secretshire-2024/: {E205}", "1 error, 0 warnings"])
+    lines = [f"evidence/secretshire-2024/: {E205}", "1 error, 0 warnings"]
+    checked = "not ok: checked 1 framework and {}; 1 force with errors: secretshire-2024"
+    assert _validate(root) == (1, [*lines, checked.format("2 forces")])
     # named on the command line it is the same refusal, not "no such force"
-    assert _validate(root, "secretshire-2024") == (1, [f"evidence/secretshire-2024/: {E205}", "1 error, 0 warnings"])
+    assert _validate(root, "secretshire-2024") == (1, [*lines, checked.format("1 force")])
 
 
 def test_a_force_folder_linked_out_is_not_built(tmp_path: Path) -> None:

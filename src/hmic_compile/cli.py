@@ -12,8 +12,8 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
-from . import __version__
-from .console import complete_force, err, plural, print_diagnostics, report_builds, run_cache, shown
+from . import __version__, interrupts
+from .console import checked, complete_force, err, out, plural, print_diagnostics, report_builds, run_cache, shown
 from .diagnostics import CommandError, HmicError
 
 app = typer.Typer(
@@ -68,6 +68,9 @@ def boundary(fn: F) -> F:
                 err(d.text())
             err(f"error: {e.message}" + (f"; {e.hint}" if e.hint else ""))
             raise typer.Exit(2 if e.usage else 1) from None
+        except KeyboardInterrupt:  # Ctrl-C, or SIGTERM (see interrupts.py): every `finally` has run
+            err("interrupted")
+            raise typer.Exit(interrupts.exit_code()) from None
 
     return run_command  # type: ignore[return-value]
 
@@ -105,10 +108,9 @@ def validate(
 
     result = run(root, forces, os.cpu_count() or 1, run_cache().parse())
     print_diagnostics(result.diagnostics, format.value, strict)
-    failed = result.failed(strict)
-    if format is OutputFormat.text and not failed:
-        err(f"ok: {plural(result.frameworks, 'framework')}, {plural(result.forces, 'force')}")
-    raise typer.Exit(1 if failed else 0)
+    if format is OutputFormat.text:
+        err(checked(result, strict))
+    raise typer.Exit(1 if result.failed(strict) else 0)
 
 
 @app.command()
@@ -136,16 +138,16 @@ def grade(
         raise typer.Exit(1)
     if explain:
         for fo in project.forces.values():
-            typer.echo(report.explain_text(project, fo, explain))
+            out(report.explain_text(project, fo, explain) + "\n")
         raise typer.Exit(0)
     results = [report.grade_summary(project, fo) for fo in project.forces.values()]
     if format is GradeFormat.json:
-        import json
+        from .diagnostics import json_text
 
-        typer.echo(json.dumps(results if not force else results[0], indent=2, ensure_ascii=False))
+        out(json_text(results if not force else results[0], ascii=False) + "\n")
     else:
         for r in results:
-            typer.echo(report.grade_table_text(r))
+            out(report.grade_table_text(r) + "\n")
 
 
 def run() -> None:
@@ -153,8 +155,8 @@ def run() -> None:
     try:
         app()
     except KeyboardInterrupt:
-        err("interrupted: reports already written are complete; the one in progress was not written")
-        sys.exit(130)
+        err("interrupted")
+        sys.exit(interrupts.exit_code())
 
 
 @app.command()
@@ -175,6 +177,10 @@ def build(
     draft: Annotated[
         bool, typer.Option("--draft", help="Mark every page 'DRAFT — for factual accuracy check' with the build date and git commit.")
     ] = False,
+    diagnostics: Annotated[
+        OutputFormat,
+        typer.Option("--diagnostics", help="How problems are shown: text for people, github for Actions annotations, json on stdout."),
+    ] = OutputFormat.text,
 ) -> None:
     """Render each force's report to Markdown and HTML (and PDF on request) through the Jinja templates.
 
@@ -189,19 +195,15 @@ def build(
     # on its own (spread over the cores), so one force's problems never stop the others.
     frameworks, folders, diags = frameworks_first(root, forces, cache.parse())
     if diags.errors:
-        print_diagnostics(diags.sorted(), "text")
+        print_diagnostics(diags.sorted(), diagnostics.value)
         err("nothing was written")
         raise typer.Exit(1)
-    for d in diags.sorted():
-        err(d.text())
     if not folders:
         err("error: no force to build: evidence/ holds no force folder")
         raise typer.Exit(1)
     options = build_options(root, formats, draft)
     results = build_forces(root, frameworks, folders, options, templates, out, jobs or os.cpu_count() or 1, cache.folder)
-    failed = report_builds(results, len(folders))
-    if failed:
-        err(f"{len(failed)} of {plural(len(folders), 'force')} failed: {', '.join(sorted(failed))}")
+    failed = report_builds(results, [f.name for f in folders], diagnostics.value, diags.sorted())
     raise typer.Exit(1 if failed else 0)
 
 
@@ -321,7 +323,7 @@ def diff(
 
     result = compare(*read_sides(old, new, root))
     if format is DiffFormat.markdown:
-        typer.echo(format_markdown(result), nl=False)
+        out(format_markdown(result))
         return
     coloured = colour(sys.stdout.isatty())
     codes = {"added": "green", "removed": "red", "heading": None}
@@ -329,7 +331,7 @@ def diff(
     def style(text: str, role: str) -> str:
         return typer.style(text, fg=codes.get(role), bold=role == "heading") if coloured else text
 
-    typer.echo(format_text(result, style), nl=False, color=coloured)
+    out(format_text(result, style), styled=coloured)
 
 
 @app.command()

@@ -3,9 +3,96 @@
 from __future__ import annotations
 
 import json
+import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from enum import Enum
+from typing import Any
+
+# --- text that came from the input, made safe to print --------------------------------------------
+#
+# A value from a file (a key, an id, a folder name, a message quoting either) can hold characters a
+# terminal or a CI log acts on: ESC starts an escape sequence, CR and LF start a new line, and on
+# GitHub Actions a line starting with '::' (or holding '##[') is a workflow command. Every line hmic
+# prints goes through `safe_line`, which shows such characters as Python would write them.
+
+# Control characters (C0, DEL, C1), format characters (bidirectional overrides, zero-width spaces),
+# lone surrogates (from file names that are not UTF-8) and the line and paragraph separators.
+_UNSAFE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
+_SHORT_ESCAPES = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
+
+
+def _escaped(c: str) -> str:
+    n = ord(c)
+    if c in _SHORT_ESCAPES:
+        return _SHORT_ESCAPES[c]
+    if n < 0x100:
+        return f"\\x{n:02x}"
+    return f"\\u{n:04x}" if n < 0x10000 else f"\\U{n:08x}"
+
+
+def escape(text: str) -> str:
+    """`text` with every control, format or separator character shown as an escape: '\\n', '\\x1b', '\\u202e'.
+
+    Backslashes are kept as they are: the result is for reading, not for parsing back."""
+    if text.isprintable():  # the common case: no character of those categories
+        return text
+    return "".join(_escaped(c) if unicodedata.category(c) in _UNSAFE_CATEGORIES else c for c in text)
+
+
+def safe_line(text: str) -> str:
+    """One line for a terminal or a CI log: `text` escaped, never a workflow command.
+
+    GitHub's runner takes a line whose first characters after any white space are '::' as a
+    command, and '##[' anywhere in a line as an older form of one (Azure Pipelines: '##vso[')."""
+    return no_command(escape(text))
+
+
+# White space and hmic's own colour codes (a log may drop the codes) before a line's first '::'.
+_COMMAND_START = re.compile(r"^((?:\s|\x1b\[[0-9;]*m)*)::")
+
+
+def no_command(line: str) -> str:
+    """`line` (already escaped, or coloured by hmic itself) made never to read as a workflow command (see safe_line)."""
+    line = _COMMAND_START.sub(lambda m: f"{m.group(1)}\\x3a:", line, count=1)
+    if "##" in line:
+        line = line.replace("##[", "##\\x5b").replace("##vso[", "##vso\\x5b")
+    return line
+
+
+def _no_surrogates(value: Any) -> Any:
+    """`value` (plain data) with each lone surrogate in its text written out as '\\udcff'."""
+    if isinstance(value, str):
+        if value.isprintable() or not any("\ud800" <= c <= "\udfff" for c in value):
+            return value
+        return "".join(f"\\u{ord(c):04x}" if "\ud800" <= c <= "\udfff" else c for c in value)
+    if isinstance(value, dict):
+        return {_no_surrogates(k): _no_surrogates(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_no_surrogates(v) for v in value]
+    return value
+
+
+def _json_escaped(c: str) -> str:
+    n = ord(c)
+    if n < 0x10000:
+        return f"\\u{n:04x}"
+    n -= 0x10000  # a surrogate pair, as JSON writes a character beyond the Basic Multilingual Plane
+    return f"\\u{0xD800 + (n >> 10):04x}\\u{0xDC00 + (n & 0x3FF):04x}"
+
+
+def json_text(data: Any, *, ascii: bool = True, indent: int | None = 2) -> str:
+    """`data` as I-JSON (RFC 7493): no lone surrogates, whatever the input held, and nothing a terminal or a CI log acts on.
+
+    With `ascii`, every other character is written as \\uXXXX (json's default); without, only control,
+    format and separator characters are, so the text still decodes to the same values."""
+    text = json.dumps(_no_surrogates(data), ensure_ascii=ascii, indent=indent)
+    if "##" in text:  # only ever inside a string: written \u005b, it decodes to the same text but is no workflow command
+        text = text.replace("##[", "##\\u005b").replace("##vso[", "##vso\\u005b")
+    if ascii or text.replace("\n", "").isprintable():
+        return text
+    return "".join(_json_escaped(c) if c != "\n" and unicodedata.category(c) in _UNSAFE_CATEGORIES else c for c in text)
 
 
 class Severity(str, Enum):
@@ -43,15 +130,17 @@ class Diagnostic:
         line = f"{self.loc}: {self.severity.value}[{self.code}]: {self.message}"
         if self.hint:
             line += f"; {self.hint}"
-        return line
+        return safe_line(line)
 
     def github(self) -> str:
-        # GitHub Actions workflow command; property values escape % , : and newlines.
+        # A GitHub Actions workflow command. What came from the input is escaped first (as in text());
+        # then GitHub's own rules: '%', CR and LF in the message, and ':' and ',' too in a property.
         def prop(v: str) -> str:
-            return v.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A").replace(":", "%3A").replace(",", "%2C")
+            v = escape(v).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+            return v.replace(":", "%3A").replace(",", "%2C")
 
         def data(v: str) -> str:
-            return v.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+            return safe_line(v).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
         kind = "error" if self.is_error else "warning"
         props = [f"file={prop(self.loc.path)}"]
@@ -127,5 +216,6 @@ def summary(diags: list[Diagnostic]) -> str:
     return f"{e} error{'s' if e != 1 else ''}, {w} warning{'s' if w != 1 else ''}"
 
 
-def to_json(diags: list[Diagnostic]) -> str:
-    return json.dumps({"diagnostics": [d.as_dict() for d in diags], "summary": summary(diags)}, indent=2)
+def to_json(diags: list[Diagnostic], **extra: Any) -> str:
+    """The diagnostics and their summary as a JSON document, with `extra` keys after them (e.g. what was built)."""
+    return json_text({"diagnostics": [d.as_dict() for d in diags], "summary": summary(diags), **extra})

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from ..diagnostics import Diagnostics
+from ..diagnostics import Diagnostic, Diagnostics, Loc
 from ..inputs.project import ForceBundle, FrameworkBundle, load_force
 from .glossary import PrintedWords, framework_words
 from .project import check_force_fully
@@ -47,33 +47,48 @@ def each_force(
     job: Any,
     jobs: int,
     cache: ParseCache | None = None,
+    died: Callable[[Path, str, int], R] | None = None,
 ) -> Iterator[R]:
-    """fn(folder) for each force folder, over `jobs` processes; results as they complete."""
+    """fn(folder) for each force folder, over `jobs` processes; results as they complete.
+
+    A force whose worker died (the out-of-memory killer) gives died(folder, how, pid); the others go on."""
     global _STATE
     _STATE = (root, frameworks, job, cache)
     _SHARED.clear()
     try:
-        if jobs <= 1 or len(folders) <= 1:
-            for folder in folders:
-                yield fn(folder)
-            return
-        import multiprocessing  # only when there is more than one force: it costs start-up time
-        from concurrent.futures import ProcessPoolExecutor, as_completed
+        forked = jobs > 1 and len(folders) > 1 and died is not None
+        if forked:
+            import multiprocessing  # only when there is more than one force: it costs start-up time
 
-        if "fork" not in multiprocessing.get_all_start_methods():
+            forked = "fork" in multiprocessing.get_all_start_methods()  # no fork on Windows: one process
+        if not forked or died is None:
             for folder in folders:
                 yield fn(folder)
             return
-        with ProcessPoolExecutor(max_workers=min(jobs, len(folders)), mp_context=multiprocessing.get_context("fork")) as pool:
-            futures = [pool.submit(fn, folder) for folder in folders]
-            for future in as_completed(futures):
-                yield future.result()
+        from . import workers
+
+        yield from workers.run(fn, folders, min(jobs, len(folders)), died)
     finally:
         _STATE = None
         _SHARED.clear()
 
 
-def check_folder(folder: Path) -> tuple[bool, tuple]:
-    """For `hmic validate`: whether the force loaded, and its diagnostics."""
+def check_folder(folder: Path) -> tuple[str, bool, tuple]:
+    """For `hmic validate`: the force's folder name, whether it loaded, and its diagnostics."""
     fo, diags = load_and_check(folder)
-    return fo is not None, tuple(diags.items)
+    return folder.name, fo is not None, tuple(diags.items)
+
+
+def worker_died(folder: Path, how: str, what: str) -> Diagnostic:
+    """The diagnostic for a force whose worker died while `what` ("checking", "building") it."""
+    return Diagnostic(
+        Loc(f"evidence/{folder.name}"),
+        "E720",
+        f"the worker {what} this force died: {how}",
+        hint="run again with more memory free, or with --jobs 1; the other forces are not affected",
+    )
+
+
+def check_died(folder: Path, how: str, pid: int) -> tuple[str, bool, tuple]:
+    """For `hmic validate`: a force whose worker died."""
+    return folder.name, False, (worker_died(folder, how, "checking"),)

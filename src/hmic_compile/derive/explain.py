@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..diagnostics import CommandError
+from ..diagnostics import escape as e
 from ..inputs import models as m
 from ..inputs.project import ForceBundle, Project
 from .grading import Derivation, derive_area
@@ -50,6 +51,7 @@ def grade_summary(project: Project, fo: ForceBundle) -> dict[str, Any]:
 
 
 def grade_table_text(summary: dict[str, Any]) -> str:
+    """The grades as a table for a terminal; what came from the input is escaped (see diagnostics.escape)."""
     rows = [("Area", "Derived", "Awarded", "Criteria met", "Rule that decided")]
     for a in summary["areas"]:
         w = summary["partly_met_weight"]
@@ -57,9 +59,9 @@ def grade_table_text(summary: dict[str, Any]) -> str:
         awarded = a["awarded"] or "-"
         if a["derived"] and a["awarded"] and a["derived"] != a["awarded"]:
             awarded += " (professional judgement)"
-        rows.append((a["name"], a["derived"] or "-", awarded, met or "-", a["rule"]))
+        rows.append((e(a["name"]), e(a["derived"] or "-"), e(awarded), e(met or "-"), e(a["rule"])))
     widths = [max(len(r[i]) for r in rows) for i in range(5)]
-    lines = [f"{summary['name']} ({summary['force']})"]
+    lines = [e(f"{summary['name']} ({summary['force']})")]
     for i, r in enumerate(rows):
         lines.append("  ".join(c.ljust(w) for c, w in zip(r[:4], widths, strict=False)) + "  " + r[4])
         if i == 0:
@@ -69,6 +71,7 @@ def grade_table_text(summary: dict[str, Any]) -> str:
 
 
 def explain_text(project: Project, fo: ForceBundle, area_id: str) -> str:
+    """How an area's grade was derived, for a terminal; what came from the input is escaped (see diagnostics.escape)."""
     fb = project.framework_for(fo)
     ids = [a.id for a in fb.framework.areas if a.graded]
     if area_id not in ids:
@@ -78,7 +81,7 @@ def explain_text(project: Project, fo: ForceBundle, area_id: str) -> str:
     criteria = fb.areas[area_id].criteria
     items = _item_texts(fo)
     judged = {j.criterion: j for j in ev.judgements}
-    lines = [f"{ad.title} — {fo.force.name}"]
+    lines = [f"{e(ad.title)} — {e(fo.force.name)}"]
     d = derive_area(fb.framework, criteria, ev)
     if d is None:
         return lines[0] + "\n  no criteria: the grade cannot be derived\n"
@@ -86,36 +89,36 @@ def explain_text(project: Project, fo: ForceBundle, area_id: str) -> str:
         at = [c for c in criteria if c.level == level]
         if not at:
             continue
-        lines.append(f"\n{level} criteria")
+        lines.append(f"\n{e(level)} criteria")
         for c in at:
             j = judged.get(c.id)
             flags = "".join(f" [{f}]" for f, on in (("significant", c.significant), ("dominant", c.dominant)) if on)
-            lines.append(f"  {c.id}  {j.judgement.value if j else 'NOT JUDGED'}{flags}")
-            lines.append(f"      {c.text}")
+            lines.append(f"  {e(c.id)}  {e(j.judgement.value) if j else 'NOT JUDGED'}{flags}")
+            lines.append(f"      {e(c.text)}")
             if j and j.note:
-                lines.append(f"      note: {j.note}")
+                lines.append(f"      note: {e(j.note)}")
             for ref in j.evidence if j else []:
                 kind, text = items.get(ref, ("?", "?"))
-                lines.append(f"      - {ref} ({kind}): {_clip(text)}")
+                lines.append(f"      - {e(ref)} ({kind}): {e(_clip(text))}")
     if ev.factors:
         lines.append("\nFactors")
         for f in ev.factors:
-            lines.append(f"  {f.factor}  {f.judgement.value}")
+            lines.append(f"  {e(f.factor)}  {e(f.judgement.value)}")
             if f.note:
-                lines.append(f"      note: {f.note}")
+                lines.append(f"      note: {e(f.note)}")
             for ref in f.evidence:
                 kind, text = items.get(ref, ("?", "?"))
-                lines.append(f"      - {ref} ({kind}): {_clip(text)}")
+                lines.append(f"      - {e(ref)} ({kind}): {e(_clip(text))}")
     lines.append("\nRules, in order (the first that holds decides)")
     for t in d.trials:
         mark = "holds" if t.held else "does not hold"
-        lines.append(f"  {t.grade}: {mark}")
+        lines.append(f"  {e(t.grade)}: {mark}")
         for check in t.checks:
-            lines.append(f"      [{'x' if check.held else ' '}] {check.text}")
-    lines.append(f"\nDerived grade: {d.grade} — {d.explanation}")
-    lines.append(f"Awarded grade: {ev.grade}")
+            lines.append(f"      [{'x' if check.held else ' '}] {e(check.text)}")
+    lines.append(f"\nDerived grade: {e(d.grade)} — {e(d.explanation)}")
+    lines.append(f"Awarded grade: {e(str(ev.grade))}")
     if ev.grade_rationale:
-        lines.append(f"Professional judgement: {ev.grade_rationale}")
+        lines.append(f"Professional judgement: {e(ev.grade_rationale)}")
     return "\n".join(lines) + "\n"
 
 

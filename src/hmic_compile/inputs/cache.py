@@ -8,8 +8,8 @@ size (`Entries`), so a damaged or truncated entry is ignored; entries are marsha
 and are unmarshalled only once their checksum holds. See docs/security.md.
 
 Parsed YAML is keyed by the SHA-256 of the file's bytes, in a folder named for everything else that
-decides the result (the source of hmic's loader and of this module, hmic's, PyYAML's and Python's
-versions, whether libyaml parses), so a change to any of them starts afresh. Only files that parsed
+decides the result (the source of hmic's loader, its character checks and this module, hmic's,
+PyYAML's and Python's versions, whether libyaml parses), so a change to any of them starts afresh. Only files that parsed
 without error are kept. The cache changes speed only, never results: every file is still read, hashed,
 validated against the models and checked on every run; only the step from its bytes to plain data is
 remembered.
@@ -46,7 +46,7 @@ _HEADER = struct.Struct(f">{len(MAGIC)}sQ32s")  # magic, payload length, SHA-256
 def _fingerprint() -> str:
     here = Path(__file__).parent
     h = hashlib.sha256()
-    for name in ("loader.py", "cache.py"):
+    for name in ("loader.py", "characters.py", "cache.py"):
         with contextlib.suppress(OSError):
             h.update((here / name).read_bytes())
     parts = (__version__, yaml.__version__, str(getattr(yaml, "__with_libyaml__", False)), str(marshal.version), sys.version)

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
-import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -15,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from ..diagnostics import Diagnostic, HmicError, Loc
+from .characters import BIDI, LINE_BREAK, BadValue, Refused, bad_value_at, check_characters, check_key, check_value, line_col
 from .files import NotRegular, TooLarge, inside, read_regular
 
 if TYPE_CHECKING:
@@ -55,25 +54,8 @@ class Document:
             key = False
 
 
-class _Error(Exception):
-    def __init__(self, line: int, col: int, code: str, message: str, hint: str = ""):
-        self.line, self.col, self.code, self.message, self.hint = line, col, code, message, hint
-
-
 def _pos(mark: Any) -> tuple[int, int]:
     return (mark.line + 1, mark.column + 1)
-
-
-_INVISIBLE = {"Cf", "Cc"}
-
-
-def _check_key(key: str, pos: tuple[int, int]) -> None:
-    if key.isascii() and key.isprintable():
-        return  # the common case; only non-ASCII text can hide format characters
-    bad = [c for c in key if unicodedata.category(c) in _INVISIBLE]
-    if bad:
-        names = ", ".join(f"U+{ord(c):04X} {unicodedata.name(c, 'control character')}" for c in dict.fromkeys(bad))
-        raise _Error(*pos, "E012", f"key {key!r} contains invisible characters ({names})", "type the key with plain letters")
 
 
 @contextmanager
@@ -94,13 +76,15 @@ _ScalarEvent, _MappingStartEvent = yaml.ScalarEvent, yaml.MappingStartEvent
 
 def _refuse_tag(tag: str, pos: tuple[int, int]) -> None:
     shown = "!!" + tag[len(_YAML_TAGS) :] if tag.startswith(_YAML_TAGS) else tag  # as it was written
-    raise _Error(
+    raise Refused(
         *pos, "E006", f"explicit tag '{shown}' is not allowed", "remove the tag; every value is text and the schema gives it its type"
     )
 
 
-def _build(events: Any, doc: Document) -> Any:
+def _build(events: Any, doc: Document, raw_bidi: bool = False) -> Any:
     """Turn a libyaml event stream into plain data, refusing anything but plain YAML.
+
+    `raw_bidi`: the file's text holds a direction override somewhere, so every value is searched for one.
 
     The hot loop of loading (one pass per event, ~4,000 events for a force): the innermost open
     collection, its path, its kind and a mapping's pending key live in locals, the enclosing ones on a stack.
@@ -122,12 +106,15 @@ def _build(events: Any, doc: Document) -> Any:
             mark = ev.start_mark
             pos = (mark.line + 1, mark.column + 1)
             if ev.anchor is not None:
-                raise _Error(
+                raise Refused(
                     *pos, "E005", f"anchor '&{ev.anchor}' is not allowed", "remove the anchor; hmic files use no anchors or aliases"
                 )
             if ev.tag is not None and ev.tag != "!":  # '!' is how a quoted scalar's style shows; any other tag was written
                 _refuse_tag(ev.tag, pos)
             value: str = ev.value
+            quoted = ev.style == '"'
+            if (quoted or raw_bidi) and not (is_map and key is None):  # a value (keys are checked by check_key)
+                check_value(value, pos, quoted, raw_bidi)
             if container is None:
                 # `key:` with nothing after it is the empty text, whichever parser read it (libyaml gives a
                 # plain scalar style '', the pure-Python parser None), so the schema says "must not be empty".
@@ -147,11 +134,11 @@ def _build(events: Any, doc: Document) -> Any:
                 key = None
             else:  # the next key of a mapping
                 if value == "":
-                    raise _Error(*pos, "E007", "empty mapping key", "give the key a name")
-                _check_key(value, pos)
+                    raise Refused(*pos, "E007", "empty mapping key", "give the key a name")
+                check_key(value, pos)
                 if value in container:
                     first = key_locs.get((*cpath, value), (0, 0))
-                    raise _Error(*pos, "E004", f"duplicate key '{value}' (first defined at line {first[0]})", "keep one of them")
+                    raise Refused(*pos, "E004", f"duplicate key '{value}' (first defined at line {first[0]})", "keep one of them")
                 key, key_pos = value, pos
             continue
         if cls in _ENDS:
@@ -164,23 +151,23 @@ def _build(events: Any, doc: Document) -> Any:
         if cls is yaml.DocumentStartEvent:
             documents += 1
             if documents > 1:
-                raise _Error(
+                raise Refused(
                     *pos, "E008", "more than one YAML document in the file", "keep one document per file; remove the '---' separator"
                 )
             continue
         if cls is yaml.AliasEvent:
-            raise _Error(
+            raise Refused(
                 *pos, "E005", f"alias '*{ev.anchor}' is not allowed", "write the value out in full; hmic files use no anchors or aliases"
             )
         # a mapping or sequence starts
         if ev.anchor is not None:
-            raise _Error(*pos, "E005", f"anchor '&{ev.anchor}' is not allowed", "remove the anchor; hmic files use no anchors or aliases")
+            raise Refused(*pos, "E005", f"anchor '&{ev.anchor}' is not allowed", "remove the anchor; hmic files use no anchors or aliases")
         if ev.tag is not None:
             _refuse_tag(ev.tag, pos)
         if is_map and key is None:
-            raise _Error(*pos, "E007", "a mapping or list cannot be used as a key", "use a plain text key")
+            raise Refused(*pos, "E007", "a mapping or list cannot be used as a key", "use a plain text key")
         if len(stack) >= MAX_DEPTH:
-            raise _Error(*pos, "E010", f"nesting deeper than {MAX_DEPTH} levels", "flatten the structure")
+            raise Refused(*pos, "E010", f"nesting deeper than {MAX_DEPTH} levels", "flatten the structure")
         new: Any = {} if cls is _MappingStartEvent else []
         if container is None:
             root, have_root = new, True
@@ -199,52 +186,29 @@ def _build(events: Any, doc: Document) -> Any:
         stack.append((container, cpath, is_map, None, key_pos))
         container, cpath, is_map, key = new, p, cls is _MappingStartEvent, None
     if not have_root:
-        raise _Error(1, 1, "E009", "the file is empty", "every hmic file is a mapping of keys to values")
+        raise Refused(1, 1, "E009", "the file is empty", "every hmic file is a mapping of keys to values")
     return root
 
 
-# What YAML refuses (control characters, non-characters) or reads as a line break where editors
-# see none (NEL, LINE SEPARATOR, PARAGRAPH SEPARATOR, which would shift every later line number).
-_BAD_CHAR = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufffe\uffff]")
-_YAML_BREAKS = "\x85\u2028\u2029"
-
-
-_LINE_BREAK = re.compile("\r\n|\r|\n")  # as libyaml counts lines (the other YAML breaks are refused)
-
-
-def _line_col(text: str, index: int) -> tuple[int, int]:
-    """1-based line and column (in characters) of text[index], counted as libyaml counts its marks."""
-    breaks = list(_LINE_BREAK.finditer(text, 0, index))
-    start = breaks[-1].end() if breaks else 0
-    return len(breaks) + 1, index - start + 1
-
-
-def _check_characters(text: str, rel: str) -> None:
-    bad = _BAD_CHAR.search(text)
-    if bad is None:
-        return
-    c = bad.group()
-    what = f"character U+{ord(c):04X} ({unicodedata.name(c, 'a control character')})"
-    if c in _YAML_BREAKS:
-        hint = "YAML reads it as a line break: replace it with a space or a new line"
-    else:
-        hint = "delete it (most editors do not show it)"
-    raise HmicError([Diagnostic(Loc(rel, *_line_col(text, bad.start())), "E003", f"{what} is not allowed", hint=hint)])
-
-
 def _is_tab_at(text: str, mark: Any) -> bool:
-    lines = _LINE_BREAK.split(text)
+    lines = LINE_BREAK.split(text)
     return 0 <= mark.line < len(lines) and lines[mark.line][mark.column : mark.column + 1] == "\t"
 
 
 def parse(text: str, rel: str) -> Document:
     """Parse YAML text into a Document, raising HmicError with one located diagnostic."""
-    _check_characters(text, rel)
+    check_characters(text, rel)
+    raw_bidi = BIDI.search(text)
     doc = Document(rel=rel, data=None)
     try:
         with _events(text) as events:
-            doc.data = _build(events, doc)
-    except _Error as e:
+            doc.data = _build(events, doc, raw_bidi is not None)
+        if raw_bidi is not None:  # in no key and no value: in a comment, where a reviewer reads it
+            raise BadValue(line_col(text, raw_bidi.start()), raw_bidi.group(), False)
+    except BadValue as e:
+        where = Loc(rel, *bad_value_at(text, e))
+        raise HmicError([Diagnostic(where, e.code, e.message, hint=e.hint)]) from None
+    except Refused as e:
         raise HmicError([Diagnostic(Loc(rel, e.line, e.col), e.code, e.message, hint=e.hint)]) from None
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
@@ -261,9 +225,9 @@ def parse(text: str, rel: str) -> Document:
         tab = "tab" in what.lower() or (mark is not None and _is_tab_at(text, mark))
         hint = "YAML indents with spaces, never tabs" if tab else "check the YAML syntax at this point"
         raise HmicError([Diagnostic(Loc(rel, line, col), "E002", f"YAML syntax error: {what}", hint=hint)]) from None
-    except yaml.YAMLError as e:  # reader errors that _check_characters did not foresee
+    except yaml.YAMLError as e:  # reader errors that check_characters did not foresee
         position = getattr(e, "position", None)
-        line, col = _line_col(text, position) if isinstance(position, int) else (1, 1)
+        line, col = line_col(text, position) if isinstance(position, int) else (1, 1)
         reason = getattr(e, "reason", None) or str(e)
         raise HmicError([Diagnostic(Loc(rel, line, col), "E003", f"YAML error: {reason}", hint="check the file's characters")]) from None
     return doc
@@ -276,7 +240,7 @@ def _decode(raw: bytes, rel: str) -> str:
         return raw.decode("utf-8")
     except UnicodeDecodeError as e:
         before = raw[: e.start].decode("utf-8")  # valid up to the bad byte; columns count characters
-        where = Loc(rel, *_line_col(before, len(before)))
+        where = Loc(rel, *line_col(before, len(before)))
         message = f"byte 0x{raw[e.start]:02x} is not valid UTF-8"
         raise HmicError([Diagnostic(where, "E003", message, hint="save the file as UTF-8")]) from None
 
@@ -327,7 +291,7 @@ def load(path: Path, root: Path, cache: ParseCache | None = None) -> Document:
         ) from None
     if b"\x00" in raw:
         before = raw[: raw.index(b"\x00")].decode("utf-8", "replace")
-        where = Loc(rel, *_line_col(before, len(before)))
+        where = Loc(rel, *line_col(before, len(before)))
         raise HmicError([Diagnostic(where, "E003", "NUL byte in file", hint="save the file as UTF-8 text")])
     digest = hashlib.sha256(raw).hexdigest()
     if cache is not None:

@@ -113,8 +113,47 @@ def _yaml_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml"))
 
 
+def _unread_yml(p: Path, root: Path, diags: Diagnostics) -> None:
+    """An area's file ending .yml, which hmic would never read: it reads <area>.yaml."""
+    twin = p.with_suffix(".yaml")
+    hint = f"merge it into {twin.name} and delete it" if twin.exists() else f"rename it to {twin.name}"
+    diags.error(Loc(relpath(p, root)), "E213", f"'{p.name}' is not read: hmic reads {twin.name}", hint)
+
+
+def _folders(top: Path, root: Path, diags: Diagnostics, report: bool = True) -> list[Path]:
+    """The folders directly under criteria/ or evidence/, each a framework or a force (or a link leading
+    out of the project, which `escapes` reports); a YAML file beside them is reported (when `report`),
+    never skipped in silence."""
+    folders = []
+    for p in sorted(top.iterdir()):
+        if _is_folder(p, root):
+            folders.append(p)
+        elif report and p.suffix in (".yaml", ".yml"):
+            what = "a framework is a folder criteria/<year>/" if top.name == "criteria" else "a force is a folder evidence/<force>-<year>/"
+            diags.warning(Loc(relpath(p, root)), "W211", f"'{p.name}' is not read: {what}", "move it into the folder it belongs to")
+    return folders
+
+
+def _utf8_name(folder: Path, root: Path, diags: Diagnostics) -> bool:
+    """Whether the folder's name is valid UTF-8; if not, it is reported (its files are not read)."""
+    try:
+        folder.name.encode("utf-8")
+    except UnicodeEncodeError:  # Python keeps the bytes of a name that is not UTF-8 as lone surrogates
+        what = "the folder's name is not valid UTF-8, so it is not read"
+        diags.error(Loc(relpath(folder, root)), "E212", what, "rename it with UTF-8 characters only")
+        return False
+    return True
+
+
+def plain_name(name: str) -> bool:
+    """Whether `name` is a single folder name (no separators, not '.' or '..'), as `framework:` names one."""
+    return name not in ("", ".", "..") and not any(c in name for c in "/\\\0")
+
+
 def load_framework(folder: Path, root: Path, diags: Diagnostics, cache: ParseCache | None = None) -> FrameworkBundle | None:
     key = folder.name
+    if not _utf8_name(folder, root, diags):
+        return None
     docs: dict[str, Document] = {}
     fw = intro = None
     if escapes(folder, root, diags):
@@ -148,7 +187,9 @@ def load_framework(folder: Path, root: Path, diags: Diagnostics, cache: ParseCac
                     areas[a.id] = ac
     if fw and area_dir.is_dir():
         for p in _yaml_files(area_dir):
-            if fw and p.stem not in known:
+            if fw and p.stem in known and p.suffix == ".yml":
+                _unread_yml(p, root, diags)
+            elif fw and p.stem not in known:
                 diags.error(
                     Loc(relpath(p, root)),
                     "E202",
@@ -172,6 +213,8 @@ def load_force(
     folder: Path, root: Path, frameworks: dict[str, FrameworkBundle], diags: Diagnostics, cache: ParseCache | None = None
 ) -> ForceBundle | None:
     key = folder.name
+    if not _utf8_name(folder, root, diags):
+        return None
     docs: dict[str, Document] = {}
     force = glossary = None
     if escapes(folder, root, diags):
@@ -187,6 +230,17 @@ def load_force(
     if force is None:
         return None
     fb = frameworks.get(force.framework)
+    if fb is None and not plain_name(force.framework):
+        # Never a path: criteria/<that> might exist (so the force would be skipped as if its framework
+        # had errors), or lie outside the project.
+        plain = force.framework.replace("\\", "/").strip("/").rsplit("/", 1)[-1]
+        diags.error(
+            docs["force"].loc(("framework",)),
+            "E210",
+            f"framework '{force.framework}' is a path, not the name of a folder under criteria/",
+            f'write the folder\'s name alone: framework: "{plain}"' if plain_name(plain) else "write the name of a folder under criteria/",
+        )
+        return None
     if fb is None and (root / "criteria" / force.framework / "framework.yaml").exists():
         return None  # the framework is there but has errors, already reported: nothing more to say here
     if fb is None:
@@ -205,7 +259,9 @@ def load_force(
                 areas[a.id] = ae
     known = {a.id for a in fb.framework.areas} | {"force", "glossary"}
     for p in _yaml_files(folder):
-        if p.stem not in known:
+        if p.stem in known and p.suffix == ".yml":
+            _unread_yml(p, root, diags)
+        elif p.stem not in known:
             diags.error(
                 Loc(relpath(p, root)),
                 "E202",
@@ -225,7 +281,7 @@ def load_frameworks(root: Path, diags: Diagnostics, cache: ParseCache | None = N
         if not top.is_dir():
             diags.error(Loc(top.name + "/"), "E201", f"missing folder {what}", f"is --root {root} the project folder?")
     if crit.is_dir() and not escapes(crit, root, diags):
-        for folder in sorted(p for p in crit.iterdir() if _is_folder(p, root)):
+        for folder in _folders(crit, root, diags):
             fb = load_framework(folder, root, diags, cache)
             if fb:
                 frameworks[fb.key] = fb
@@ -237,7 +293,7 @@ def force_folders(root: Path, only: list[str] | None, diags: Diagnostics) -> lis
     ev = root / "evidence"
     if not ev.is_dir() or escapes(ev, root, diags):
         return []
-    folders = sorted(p for p in ev.iterdir() if _is_folder(p, root))
+    folders = _folders(ev, root, diags, report=not only)
     names = [p.name for p in folders]
     for name in only or []:
         if name not in names:

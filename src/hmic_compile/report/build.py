@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator
+from collections.abc import Generator
 from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
-from markupsafe import escape
 
 from .. import __version__
 from ..checks import parallel
@@ -20,7 +19,8 @@ from .prose import md_escape
 from .render import FORMATS, TEMPLATE_NAMES, make_environment, packaged_templates, render
 from .templates import FolderLoader, TemplateRefused
 from .view import build_report
-from .write import manifest, refuse_unsafe_out, write_atomic
+from .visible import shows
+from .write import manifest, recover, refuse_unsafe_out, write_atomic
 
 OUTPUT_NAMES = {"md": "report.md", "html": "report.html", "pdf": "report.pdf"}
 
@@ -77,20 +77,27 @@ def template_files(env: jinja2.Environment) -> tuple[tuple[str, str], ...]:
         raise HmicError([Diagnostic(Loc(e.path), e.code, e.text, hint=e.hint)]) from None
 
 
+def _no_draft_mark(fmt: str, where: str = "") -> HmicError:
+    return HmicError(
+        [
+            Diagnostic(
+                Loc(TEMPLATE_NAMES[fmt]),
+                "E604",
+                f"the {fmt} output of a --draft build does not show the draft mark{where}",
+                hint="show {{ draft.text }} when `draft` is set, as the default templates do, where the reader sees it",
+            )
+        ]
+    )
+
+
 def _require_draft_mark(text: str, mark: str, fmt: str) -> None:
-    """A draft must never pass for the published report, whatever templates a house style brings."""
-    shown = md_escape(mark) if fmt == "md" else str(escape(mark))
-    if shown not in text:
-        raise HmicError(
-            [
-                Diagnostic(
-                    Loc(TEMPLATE_NAMES[fmt]),
-                    "E604",
-                    f"the {fmt} output of a --draft build does not show the draft mark",
-                    hint="show {{ draft.text }} when `draft` is set, as the default templates do",
-                )
-            ]
-        )
+    """A draft must never pass for the published report, whatever templates a house style brings: the
+    Markdown holds the mark; the HTML shows it to a reader (not in a comment, an attribute or an element
+    the CSS hides); each PDF page shows it (checked as the pages are laid out, in pdf.html_to_pdf)."""
+    if fmt == "md" and md_escape(mark) not in text:
+        raise _no_draft_mark(fmt)
+    if fmt == "html" and not shows(text, mark):
+        raise _no_draft_mark(fmt, " where a reader sees it")
 
 
 def build_force(project: Project, fo: ForceBundle, env: jinja2.Environment, options: BuildOptions) -> dict[str, bytes]:
@@ -104,9 +111,14 @@ def build_force(project: Project, fo: ForceBundle, env: jinja2.Environment, opti
         if options.draft:
             _require_draft_mark(text, draft_mark(options.draft, report.labels).text, fmt)
         if fmt == "pdf":
-            from .pdf import html_to_pdf  # WeasyPrint loads only when a PDF is asked for
+            from .pdf import NotOnEveryPage, html_to_pdf  # WeasyPrint loads only when a PDF is asked for
 
-            files[OUTPUT_NAMES[fmt]] = html_to_pdf(text)
+            mark = draft_mark(options.draft, report.labels).text if options.draft else None
+            try:
+                files[OUTPUT_NAMES[fmt]] = html_to_pdf(text, on_every_page=mark)
+            except NotOnEveryPage as e:
+                pages = ", ".join(map(str, e.pages[:10])) + (f" and {len(e.pages) - 10} more" if len(e.pages) > 10 else "")
+                raise _no_draft_mark(fmt, f" on page{'s' if len(e.pages) > 1 else ''} {pages} of {e.total}") from None
         else:
             files[OUTPUT_NAMES[fmt]] = text.encode("utf-8")
     fb = project.framework_for(fo)
@@ -133,7 +145,8 @@ class ForceResult:
 
     @property
     def ok(self) -> bool:
-        return not any(d.is_error for d in self.diagnostics)
+        """Built: files written and no error. A force never counts as built with nothing written."""
+        return bool(self.written) and not any(d.is_error for d in self.diagnostics)
 
 
 @dataclass(frozen=True)
@@ -176,7 +189,7 @@ def build_forces(
     out: Path,
     jobs: int = 1,
     cache_dir: Path | None = None,
-) -> Iterator[ForceResult]:
+) -> Generator[ForceResult, None, None]:
     """Check and build each force folder, spread over `jobs` processes; one force's failure never stops the rest.
 
     The frameworks are loaded and checked by the caller, once, before any force is built. `cache_dir`
@@ -189,11 +202,19 @@ def build_forces(
     return _build_forces(root, frameworks, folders, _Job(options, templates, out, cache_dir), jobs)
 
 
-def _build_forces(root: Path, frameworks: dict[str, FrameworkBundle], folders: list[Path], job: _Job, jobs: int) -> Iterator[ForceResult]:
+def _build_forces(
+    root: Path, frameworks: dict[str, FrameworkBundle], folders: list[Path], job: _Job, jobs: int
+) -> Generator[ForceResult, None, None]:
     global _ENV
     _ENV = None
     parse_cache = ParseCache(job.cache_dir) if job.cache_dir is not None else None
+
+    def died(folder: Path, how: str, pid: int) -> ForceResult:
+        target = job.out / folder.name
+        recover(target, pid)
+        return ForceResult(folder.name, target, diagnostics=(parallel.worker_died(folder, how, "building"),))
+
     try:
-        yield from parallel.each_force(_build_folder, root, frameworks, folders, job, jobs, parse_cache)
+        yield from parallel.each_force(_build_folder, root, frameworks, folders, job, jobs, parse_cache, died)
     finally:
         _ENV = None

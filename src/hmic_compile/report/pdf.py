@@ -35,15 +35,68 @@ def unavailable() -> str | None:
     return None
 
 
-def html_to_pdf(html: str) -> bytes:
+class NotOnEveryPage(Exception):
+    """The text every page must show is missing from some pages (1-based numbers)."""
+
+    def __init__(self, pages: list[int], total: int):
+        super().__init__(f"pages {pages} of {total}")
+        self.pages, self.total = pages, total
+
+
+def html_to_pdf(html: str, on_every_page: str | None = None) -> bytes:
     """The PDF of `html` (the report rendered with medium="pdf"): same HTML, same bytes.
+
+    With `on_every_page` (a draft's mark), the pages are laid out first and each must show that text
+    where a reader sees it (see page_text), or NotOnEveryPage is raised and no PDF made.
 
     Nothing is fetched: the report is self-contained, and a house style's templates cannot make the PDF
     read local files or the network (only data: URLs load).
     """
     wp = _weasyprint()
     fetcher: Any = wp.URLFetcher(allowed_protocols=("data",))
-    document = wp.HTML(string=html, url_fetcher=fetcher)
-    pdf = document.write_pdf(pdf_variant=PDF_VARIANT)
+    html_document = wp.HTML(string=html, url_fetcher=fetcher)
+    if on_every_page is None:
+        pdf = html_document.write_pdf(pdf_variant=PDF_VARIANT)
+    else:  # what HTML.write_pdf does, with a look at the laid-out pages between its two steps
+        document = html_document.render(pdf_variant=PDF_VARIANT)
+        wanted = " ".join(on_every_page.split())
+        missing = [n for n, page in enumerate(document.pages, start=1) if wanted not in page_text(page)]
+        if missing:
+            raise NotOnEveryPage(missing, len(document.pages))
+        pdf = document.write_pdf(pdf_variant=PDF_VARIANT)
     assert isinstance(pdf, bytes)
     return pdf
+
+
+def page_text(page: Any) -> str:
+    """The text a reader sees on one laid-out page, white space collapsed: the text boxes WeasyPrint draws
+    (visible, not transparent, under no element of opacity 0), each at least partly on the page and inside
+    every box that clips it (overflow other than visible). Margin boxes (@top-center) count; text painted
+    in the background's colour does not escape this check.
+
+    WeasyPrint has no public API for a page's text; its page box (`Page._page_box`) is read, as the
+    tests read the PDF's text with pypdf to check the two agree."""
+    width, height = page.width, page.height
+    out: list[str] = []
+
+    def walk(box: Any, clip: tuple[float, float, float, float]) -> None:
+        style = box.style
+        if style["opacity"] <= 0:
+            return
+        if style["position"] == "fixed":
+            clip = (0.0, 0.0, width, height)  # a fixed box is clipped by the page alone
+        text = getattr(box, "text", None)
+        if isinstance(text, str):
+            x, y, w, h = box.position_x, box.position_y, box.width, box.height
+            inside = x < clip[2] and x + w > clip[0] and y < clip[3] and y + h > clip[1] and w > 0 and h > 0
+            if inside and style["visibility"] == "visible" and getattr(style["color"], "alpha", 1) > 0:
+                out.append(text)
+            return
+        if style["overflow"] != "visible" and hasattr(box, "padding_box_x"):
+            x, y = box.padding_box_x(), box.padding_box_y()
+            clip = (max(clip[0], x), max(clip[1], y), min(clip[2], x + box.padding_width()), min(clip[3], y + box.padding_height()))
+        for child in getattr(box, "children", ()):
+            walk(child, clip)
+
+    walk(page._page_box, (0.0, 0.0, width, height))
+    return " ".join(" ".join(out).split())

@@ -124,15 +124,65 @@ def make_environment(user_templates: Path | None, root: Path, cache_dir: Path | 
 
 
 def _template_frame(e: BaseException, name: str) -> tuple[str, int]:
-    """The innermost template file and line in an exception's traceback."""
+    """The innermost template file and line in an exception's traceback: a template's own frame while it
+    runs; while Jinja compiles it (folding `10**5000` into a constant), the node being compiled."""
     filename, line = name, 0
     tb = e.__traceback__
     while tb is not None:
-        co = tb.tb_frame.f_code
-        if co.co_filename.endswith(".j2"):
-            filename, line = co.co_filename, tb.tb_lineno
+        frame = tb.tb_frame
+        if frame.f_code.co_filename.endswith(".j2"):
+            filename, line = frame.f_code.co_filename, tb.tb_lineno
+        elif isinstance(frame.f_locals.get("self"), jinja2.compiler.CodeGenerator):
+            generator, node = frame.f_locals["self"], frame.f_locals.get("node")
+            filename = generator.filename or generator.name or filename
+            line = getattr(node, "lineno", None) or line
         tb = tb.tb_next
     return filename, line
+
+
+# What a template's own expressions can raise as they run (or as Jinja folds constants), each a
+# diagnostic at the template's line: code, what is wrong, what would be right.
+_RUNTIME_ERRORS: tuple[tuple[type[Exception], str, str], ...] = (
+    (ZeroDivisionError, "E605", "fix the template: divide only by a number that is not zero, e.g. inside {% if n %}"),
+    (TypeError, "E606", "fix the template: the values are of kinds the operation cannot take; convert with |int, |float or |string"),
+    (ValueError, "E607", "fix the template: the value is out of the operation's range"),
+    (LookupError, "E607", "fix the template: the index or key is not there"),
+)
+
+
+def _runtime_error(e: Exception, name: str) -> Diagnostic:
+    filename, line = _template_frame(e, name)
+    code, hint = next((code, hint) for kind, code, hint in _RUNTIME_ERRORS if isinstance(e, kind))
+    what = str(e)
+    if isinstance(e, ValueError) and "integer string conversion" in what:
+        what = "a number of more than 4,300 digits cannot be written out"
+    return Diagnostic(Loc(filename, line, 1 if line else 0), code, f"template error: {what}", hint=hint)
+
+
+def _refuse_lone_surrogates(value: object) -> object:
+    if isinstance(value, str) and any("\ud800" <= c <= "\udfff" for c in value):
+        raise _NotText(value)
+    return value
+
+
+class _NotText(Exception):
+    """A template wrote a lone surrogate (half of a UTF-16 pair), which is no character and cannot be saved."""
+
+
+def _locate_lone_surrogate(env: jinja2.Environment, name: str, context: dict[str, object]) -> Diagnostic:
+    """Render once more, refusing every value that holds a lone surrogate, to name the template line that wrote it."""
+    checking = env.overlay(finalize=_refuse_lone_surrogates, bytecode_cache=None)  # compiled anew: the cache never sees it
+    filename, line = name, 0
+    try:
+        checking.get_template(name).render(**context)
+    except _NotText as e:
+        filename, line = _template_frame(e, name)
+    return Diagnostic(
+        Loc(filename, line, 1 if line else 0),
+        "E608",
+        "template error: the output holds a lone surrogate (such as \\udcff), which is not a character and cannot be saved",
+        hint="fix the template: write characters, not halves of UTF-16 pairs",
+    )
 
 
 def _template_error(e: jinja2.TemplateError, env: jinja2.Environment, name: str) -> Diagnostic:
@@ -163,18 +213,23 @@ def render(report: Report, env: jinja2.Environment, fmt: str, draft: Draft | Non
     created = None
     if fmt == "pdf" and source_date_epoch is not None:
         created = dt.datetime.fromtimestamp(source_date_epoch, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    context: dict[str, object] = {
+        "report": report,
+        "labels": report.labels,
+        "chart_width": CHART_W,
+        "chart_height": CHART_H,
+        "axis_y": CHART_H - AXIS_H + 14,
+        "medium": fmt,
+        "created": created,
+        "draft": draft_mark(draft, report.labels) if draft else None,
+    }
     try:
-        template = env.get_template(name)
-        return template.render(
-            report=report,
-            labels=report.labels,
-            chart_width=CHART_W,
-            chart_height=CHART_H,
-            axis_y=CHART_H - AXIS_H + 14,
-            medium=fmt,
-            created=created,
-            draft=draft_mark(draft, report.labels) if draft else None,
-        )
+        text = env.get_template(name).render(**context)
+        try:
+            text.encode("utf-8")  # the only failure: a lone surrogate the template wrote
+        except UnicodeEncodeError:
+            raise HmicError([_locate_lone_surrogate(env, name, context)]) from None
+        return text
     except jinja2.TemplateError as e:
         raise HmicError([_template_error(e, env, name)]) from None
     except ProseError as e:
@@ -193,3 +248,5 @@ def render(report: Report, env: jinja2.Environment, fmt: str, draft: Draft | Non
                 )
             ]
         ) from None
+    except tuple(kind for kind, _, _ in _RUNTIME_ERRORS) as e:
+        raise HmicError([_runtime_error(e, name)]) from None

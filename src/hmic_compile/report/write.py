@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import glob
 import hashlib
-import json
 import os
 import shutil
+import stat
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from ..diagnostics import CommandError, Diagnostic, HmicError, Loc
+from ..diagnostics import CommandError, Diagnostic, HmicError, Loc, json_text
 from ..inputs.files import create_exclusive, inside, within
 
 
@@ -42,7 +43,8 @@ def manifest(
         "templates": [{"path": p, "sha256": h} for p, h in sorted(templates)],
         "outputs": [{"path": name, "sha256": sha256(b)} for name, b in sorted(outputs.items())],
     }
-    return (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    # I-JSON: a template file whose name is not UTF-8 is named by its escapes ('\\udcff'), never a lone surrogate.
+    return (json_text(data, ascii=False) + "\n").encode("utf-8")
 
 
 def refuse_unsafe_out(out: Path, root: Path, inputs: list[Path], keys: list[str]) -> None:
@@ -91,7 +93,8 @@ def write_atomic(target: Path, files: dict[str, bytes], shown: str) -> None:
     old: Path | None = None
     try:
         parent.mkdir(parents=True, exist_ok=True)
-        stage = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=parent))
+        # The pid in the name lets the main process clean up after a worker killed outright (`recover`).
+        stage = Path(tempfile.mkdtemp(prefix=f".{target.name}.{os.getpid()}.", suffix=".tmp", dir=parent))
         new = stage / target.name
         new.mkdir()
         for name, data in sorted(files.items()):
@@ -123,3 +126,19 @@ def write_atomic(target: Path, files: dict[str, bytes], shown: str) -> None:
                 restored = False
         if stage is not None and restored:
             shutil.rmtree(stage, ignore_errors=True)
+
+
+def recover(target: Path, pid: int) -> None:
+    """After process `pid` was killed (SIGKILL: no `finally` ran) while it may have been writing `target`:
+    the previous output goes back if it had been moved aside into the fresh folder (`write_atomic`) and
+    the new one is not in place, and the fresh folder is removed."""
+    try:
+        for found in target.parent.glob(f".{glob.escape(target.name)}.{pid}.*.tmp"):
+            if not stat.S_ISDIR(os.lstat(found).st_mode):
+                continue  # never one write_atomic made: it is left alone, and nothing is followed through it
+            old = found / f"{target.name}.old"
+            if os.path.lexists(old) and not os.path.lexists(target):
+                os.rename(old, target)
+            shutil.rmtree(found, ignore_errors=True)
+    except OSError:
+        pass  # the folder cannot be read or changed: nothing there to put back

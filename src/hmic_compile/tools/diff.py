@@ -281,8 +281,17 @@ def materialise(root: Path, rev: str, path: str, into: Path) -> Path:
     tar = _git(toplevel, "archive", "--format=tar", f"{rev}:{base}", "--", *paths)  # from the top: paths are the tree's own
     if tar.returncode != 0:
         raise DiffError(f"git archive failed: {tar.stderr.decode(errors='replace').strip()}", usage=True)
-    with tarfile.open(fileobj=BytesIO(tar.stdout)) as tf:
-        tf.extractall(into, filter="data")
+    try:
+        with tarfile.open(fileobj=BytesIO(tar.stdout)) as tf:
+            tf.extractall(into, filter="data")  # refuses links out of `into`, absolute paths and special files
+    except tarfile.FilterError as e:
+        link = f" (a link to '{e.tarinfo.linkname}')" if e.tarinfo.issym() or e.tarinfo.islnk() else ""
+        raise DiffError(
+            f"{rev}:{path} cannot be read: '{e.tarinfo.name}'{link} would lead outside the project",
+            "hmic diff reads a revision's own files only; replace the link with the file it points to",
+        ) from None
+    except (tarfile.TarError, OSError) as e:
+        raise DiffError(f"{rev}:{path} cannot be read from git: {e}") from None
     return into / rel
 
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import re
 from collections.abc import Callable
+from typing import Any
 
+from ..diagnostics import escape
 from .diff import LIST_NAMES, AreaDiff, Entry, ForceDiff, JudgementChange, words
 
 Style = Callable[[str, str], str]  # (text, role) -> text; roles: added, removed, heading
@@ -64,8 +67,21 @@ def _where(e: Entry) -> str:
     return f"{LIST_NAMES[e.kind]}{' ' + e.id if e.id else ''}"
 
 
+def _escaped(value: Any) -> Any:
+    """A copy of a diff (or any part of it) with every text escaped for a terminal (see diagnostics.escape)."""
+    if isinstance(value, str):
+        return escape(value)
+    if isinstance(value, tuple):
+        return tuple(_escaped(v) for v in value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.replace(value, **{f.name: _escaped(getattr(value, f.name)) for f in dataclasses.fields(value)})
+    return value
+
+
 def format_text(d: ForceDiff, style: Style = _plain) -> str:
-    """For a terminal; `style` may colour added and removed text."""
+    """For a terminal; `style` may colour added and removed text. What came from the input is escaped
+    (control characters, line breaks) before it is styled, so the colours are the only escape sequences."""
+    d = _escaped(d)
     lines = [style(f"{d.old_label} → {d.new_label}", "heading")]
     if d.old_name != d.new_name:
         lines.append(f"name: {d.old_name} → {d.new_name}")
