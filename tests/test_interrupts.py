@@ -21,6 +21,7 @@ import pytest
 from typer.testing import CliRunner
 
 from hmic_compile.cli import app
+from hmic_compile.report.write import recover
 
 from .test_build_all import NAMES, national  # noqa: F401 - the five-force project, a fixture
 
@@ -222,6 +223,40 @@ def test_a_worker_killed_between_the_renames_has_its_previous_output_put_back(bu
     assert stderr.endswith("built 4 of 5 forces; not built: bravo-2024\n")
     assert _snapshot(out) == before
     assert sorted(p.name for p in out.iterdir()) == FORCES
+
+
+@needs_proc
+def test_a_worker_killed_while_writing_leaves_no_temporary_folder(built, tmp_path: Path) -> None:
+    root, out, before = built
+    run = Run(tmp_path, WHILE_WRITING, ["alpha-2024"], *_build_args(root, out))
+    pid = run.wait_for(1)["alpha-2024"]
+    assert [p.name for p in out.glob(f".alpha-2024.{pid}.*.tmp")], "the worker writes into a folder named with its pid"
+    os.kill(pid, signal.SIGKILL)
+    exit_code, _, stderr = run.finish()
+    assert exit_code == 1, stderr
+    assert "evidence/alpha-2024: error[E720]: the worker building this force died: killed by SIGKILL" in stderr
+    assert stderr.endswith("built 4 of 5 forces; not built: alpha-2024\n")
+    assert _snapshot(out) == before
+    assert sorted(p.name for p in out.iterdir()) == FORCES  # the dead worker's fresh folder is gone
+
+
+def test_the_clean_up_after_a_dead_worker_follows_no_link(tmp_path: Path) -> None:
+    # Only a folder write_atomic made is cleaned up: a link planted under the same name is left, never followed.
+    out = tmp_path / "out"
+    (out / "alpha-2024").mkdir(parents=True)
+    (out / "alpha-2024" / "report.md").write_text("new\n", encoding="utf-8")
+    victim = tmp_path / "victim"
+    (victim / "alpha-2024.old").mkdir(parents=True)
+    os.symlink(victim, out / ".alpha-2024.4242.planted.tmp")
+    stage = out / ".alpha-2024.4242.abcdefgh.tmp"
+    (stage / "alpha-2024.old").mkdir(parents=True)
+    (stage / "alpha-2024.old" / "report.md").write_text("old\n", encoding="utf-8")
+    recover(out / "alpha-2024", 4242)
+    assert (out / "alpha-2024" / "report.md").read_text(encoding="utf-8") == "new\n"  # the new output was in place: kept
+    assert sorted(p.name for p in out.iterdir()) == [".alpha-2024.4242.planted.tmp", "alpha-2024"]
+    assert sorted(p.name for p in victim.iterdir()) == ["alpha-2024.old"]
+    recover(out / "alpha-2024", 1)  # another pid's folders are not its own
+    assert (out / ".alpha-2024.4242.planted.tmp").is_symlink()
 
 
 @needs_proc
