@@ -7,6 +7,7 @@ entry is ignored; and nothing is ever unpickled.
 from __future__ import annotations
 
 import hashlib
+import json
 import marshal
 import os
 import pickle
@@ -166,6 +167,29 @@ def test_the_warning_is_printed_once_a_run_however_many_forces(tmp_path: Path, c
     code, output = _run(command, "--root", str(root), *extra)
     assert code == 0, output
     assert len(_warnings(output)) == 1
+
+
+@pytest.mark.parametrize("command", ["validate", "build"])
+def test_the_warning_is_an_annotation_when_github_is_asked_for(tmp_path: Path, cache: Path, command: str) -> None:
+    cache.mkdir(parents=True)
+    os.chmod(cache, 0o777)
+    extra = ["--out", str(tmp_path / "out"), "--diagnostics", "github"] if command == "build" else ["--format", "github"]
+    result = CliRunner().invoke(app, [command, "--root", str(MINI), *extra])
+    assert result.exit_code == 0, result.output
+    said = "the cache folder can be written by other users (mode 0777); running without the cache; " + HINT
+    annotation = f"::warning file={str(cache).replace(':', '%3A').replace(',', '%2C')},title=W710::{said}"
+    assert [line for line in result.stderr.splitlines() if "W710" in line] == [annotation]
+
+
+@pytest.mark.parametrize("command", ["validate", "build"])
+def test_the_warning_leaves_json_on_stdout_alone(tmp_path: Path, cache: Path, command: str) -> None:
+    cache.mkdir(parents=True)
+    os.chmod(cache, 0o777)
+    extra = ["--out", str(tmp_path / "out"), "--diagnostics", "json"] if command == "build" else ["--format", "json"]
+    result = CliRunner().invoke(app, [command, "--root", str(MINI), *extra])
+    assert result.exit_code == 0, result.output
+    json.loads(result.stdout)  # one JSON document, the warning on stderr as a line of text
+    assert len(_warnings(result.stderr)) == 1
 
 
 # --- planted entries ---------------------------------------------------------------------------

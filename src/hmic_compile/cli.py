@@ -106,7 +106,7 @@ def validate(
     """
     from .checks.validate import validate as run
 
-    result = run(root, forces, os.cpu_count() or 1, run_cache().parse())
+    result = run(root, forces, os.cpu_count() or 1, run_cache(format.value).parse())
     print_diagnostics(result.diagnostics, format.value, strict)
     if format is OutputFormat.text:
         err(checked(result, strict))
@@ -190,7 +190,7 @@ def build(
     from .report.build import build_forces, build_options, output_formats
 
     formats = output_formats(format)
-    cache = run_cache()
+    cache = run_cache(diagnostics.value)
     # The frameworks first, once: every force depends on them. Then each force is checked and built
     # on its own (spread over the cores), so one force's problems never stop the others.
     frameworks, folders, diags = frameworks_first(root, forces, cache.parse())

@@ -37,13 +37,18 @@ def out(text: str, *, styled: bool = False) -> None:
     typer.echo("\n".join(no_command(line) if styled else safe_line(line) for line in lines), nl=trailing, color=True if styled else None)
 
 
-def run_cache() -> Cache:
-    """The run's cache folder, checked once; when it is not safe to use, its warning (W710) is printed here."""
+def run_cache(fmt: str = "text") -> Cache:
+    """The run's cache folder, checked once; when it is not safe to use, its warning (W710) is printed here,
+    on stderr: a GitHub annotation when the command's diagnostics are `fmt` "github", else a line of text
+    (with "json", stdout is kept for the JSON document)."""
     from .inputs.environment import cache
 
     found = cache()
     if found.warning is not None:
-        err(found.warning.text())
+        if fmt == "github":
+            typer.echo(found.warning.github(), err=True)  # a workflow command on purpose, its values escaped by github()
+        else:
+            err(found.warning.text())
     return found
 
 
