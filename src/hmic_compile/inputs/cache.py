@@ -9,10 +9,10 @@ and are unmarshalled only once their checksum holds. See docs/security.md.
 
 Parsed YAML is keyed by the SHA-256 of the file's bytes, in a folder named for everything else that
 decides the result (the source of hmic's loader, its character checks and this module, hmic's,
-PyYAML's and Python's versions, whether libyaml parses), so a change to any of them starts afresh. Only files that parsed
-without error are kept. The cache changes speed only, never results: every file is still read, hashed,
-validated against the models and checked on every run; only the step from its bytes to plain data is
-remembered.
+PyYAML's and Python's versions, whether libyaml parses), so a change to any of them starts afresh.
+Only files that parsed without error are kept. The cache changes speed only, never results: every file
+is still read, hashed, validated against the models and checked on every run; only the step from its
+bytes to plain data is remembered.
 """
 
 from __future__ import annotations
