@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
@@ -129,3 +130,15 @@ def summary(diags: list[Diagnostic]) -> str:
 
 def to_json(diags: list[Diagnostic]) -> str:
     return json.dumps({"diagnostics": [d.as_dict() for d in diags], "summary": summary(diags)}, indent=2)
+
+
+HINT_CHOICES = 5  # a hint lists at most this many choices
+
+
+def one_of(value: str, choices: Iterable[str], most: int = HINT_CHOICES) -> str:
+    """The choices for a hint, 'a, b, c': all of them when they are few, else the closest to `value` and how many more."""
+    choices = list(dict.fromkeys(choices))
+    if len(choices) <= most:
+        return ", ".join(choices)
+    shown = difflib.get_close_matches(value, choices, n=most - 2, cutoff=0)
+    return ", ".join(shown) + f" and {len(choices) - len(shown)} more"

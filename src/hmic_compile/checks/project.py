@@ -19,8 +19,16 @@ if TYPE_CHECKING:
 def check_force_fully(fo: ForceBundle, fb: FrameworkBundle, diags: Diagnostics, shared: PrintedWords | None = None) -> None:
     """Every check that concerns one force (its framework already checked)."""
     check_force(fo, fb, diags)
-    check_force_national(fo, fb, diags)
-    incomplete = len(fb.areas) != len(fb.framework.areas)
+    if "national" in fb.broken and fo.force_file is not None:
+        diags.warning(
+            fo.docs["force"].loc(()),
+            "W804",
+            f"grades of {fo.key} not checked against the national results: criteria/{fb.key}/national-results.yaml has errors",
+            "fix that file, and the grades are checked",
+        )
+    else:
+        check_force_national(fo, fb, diags)
+    incomplete = bool(fb.broken.keys() - {"national"})  # some printed text of the framework is missing or in error
     check_glossary(fo, framework_words(fb) if shared is None else shared, diags, incomplete)
 
 
