@@ -13,7 +13,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 from . import __version__
-from .console import complete_force, err, plural, print_diagnostics, report_builds, shown
+from .console import HELP_OPTIONS, Command, complete_force, err, plural, print_diagnostics, report_builds, shown
 from .diagnostics import CommandError, HmicError
 
 app = typer.Typer(
@@ -23,6 +23,7 @@ app = typer.Typer(
     add_completion=True,
     rich_markup_mode=None,
     pretty_exceptions_enable=False,
+    context_settings=HELP_OPTIONS,
 )
 
 
@@ -47,7 +48,6 @@ RootOpt = Annotated[Path, typer.Option("--root", help="The project folder holdin
 TemplatesOpt = Annotated[
     Path | None, typer.Option("--templates", help="Your templates, searched before the defaults.", file_okay=False, exists=True)
 ]
-ForcesArg = Annotated[list[str] | None, typer.Argument(show_default=False, metavar="FORCE")]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -85,11 +85,17 @@ def main(
     """Compile HMIC police inspection reports from YAML criteria and evidence."""
 
 
-@app.command()
+@app.command(cls=Command)
 @boundary
 def validate(
     forces: Annotated[
-        list[str] | None, typer.Argument(help="Force folders under evidence/ to check (default: all).", show_default=False, metavar="FORCE")
+        list[str] | None,
+        typer.Argument(
+            help="Force folders under evidence/ to check (default: all).",
+            show_default=False,
+            metavar="FORCE",
+            autocompletion=complete_force,
+        ),
     ] = None,
     root: RootOpt = Path("."),
     format: Annotated[
@@ -112,11 +118,17 @@ def validate(
     raise typer.Exit(1 if failed else 0)
 
 
-@app.command()
+@app.command(cls=Command)
 @boundary
 def grade(
     force: Annotated[
-        str | None, typer.Argument(help="A force folder under evidence/, e.g. norfolk-2007 (default: all).", show_default=False)
+        str | None,
+        typer.Argument(
+            help="A force folder under evidence/, e.g. norfolk-2007 (default: all).",
+            show_default=False,
+            metavar="FORCE",
+            autocompletion=complete_force,
+        ),
     ] = None,
     root: RootOpt = Path("."),
     explain: Annotated[
@@ -159,20 +171,27 @@ def run() -> None:
         sys.exit(130)
 
 
-@app.command()
+@app.command(cls=Command)
 @boundary
 def build(
     forces: Annotated[
-        list[str] | None, typer.Argument(help="Force folders under evidence/ to build (default: all).", show_default=False, metavar="FORCE")
+        list[str] | None,
+        typer.Argument(
+            help="Force folders under evidence/ to build (default: all).",
+            show_default=False,
+            metavar="FORCE",
+            autocompletion=complete_force,
+        ),
     ] = None,
     root: RootOpt = Path("."),
     out: Annotated[Path, typer.Option("--out", help="Output folder; each force goes to OUT/<force>-<year>/.")] = Path("build"),
     format: Annotated[
-        str, typer.Option("--format", help="Comma-separated output formats: md, html, pdf (pdf needs WeasyPrint).")
+        str, typer.Option("--format", metavar="<md,html,pdf>", help="Comma-separated output formats: md, html, pdf (pdf needs WeasyPrint).")
     ] = "md,html",
     templates: TemplatesOpt = None,
     jobs: Annotated[
-        int | None, typer.Option("--jobs", "-j", min=1, help="Forces built at once (default: the number of cores).", show_default=False)
+        int | None,
+        typer.Option("--jobs", "-j", min=1, metavar="<n>", help="Forces built at once (default: the number of cores).", show_default=False),
     ] = None,
     draft: Annotated[
         bool, typer.Option("--draft", help="Mark every page 'DRAFT — for factual accuracy check' with the build date and git commit.")
@@ -210,7 +229,7 @@ def build(
 # --- the git workflow: schema, new force, diff and serve. Each is a few lines; the work is in tools/. ---
 
 
-@app.command()
+@app.command(cls=Command)
 @boundary
 def schema(
     root: RootOpt = Path("."),
@@ -252,7 +271,7 @@ def schema(
     err(f"ok: {len(plan.schemas)} schemas in {shown(target)}" + (f", {len(plan.modelines)} YAML files point at them" if annotate else ""))
 
 
-new_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None)
+new_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None, context_settings=HELP_OPTIONS)
 app.add_typer(new_app, name="new")
 
 
@@ -264,12 +283,17 @@ def new() -> None:
     """
 
 
-@new_app.command("force")
+@new_app.command("force", cls=Command)
 @boundary
 def new_force(
-    name: Annotated[str, typer.Argument(help="The force's name in lower case with hyphens, e.g. west-midlands.", show_default=False)],
+    name: Annotated[
+        str, typer.Argument(help="The force's name in lower case with hyphens, e.g. west-midlands.", show_default=False, metavar="NAME")
+    ],
     year: Annotated[
-        int, typer.Option("--year", help="The inspection year; its framework is criteria/YEAR/.", min=1800, max=9999, show_default=False)
+        int,
+        typer.Option(
+            "--year", metavar="<year>", help="The inspection year; its framework is criteria/YEAR/.", min=1800, max=9999, show_default=False
+        ),
     ],
     root: RootOpt = Path("."),
 ) -> None:
@@ -293,18 +317,22 @@ def new_force(
     err(f"next: fill them in, then run: hmic validate {sc.key}")
 
 
-@app.command()
+@app.command(cls=Command)
 @boundary
 def diff(
     old: Annotated[
         str,
         typer.Argument(
             help="The earlier evidence: a folder, a force (norfolk-2006), or REV:path (HEAD~1:evidence/norfolk-2007).",
+            metavar="OLD",
             autocompletion=complete_force,
             show_default=False,
         ),
     ],
-    new: Annotated[str, typer.Argument(help="The later evidence, given the same ways.", autocompletion=complete_force, show_default=False)],
+    new: Annotated[
+        str,
+        typer.Argument(help="The later evidence, given the same ways.", metavar="NEW", autocompletion=complete_force, show_default=False),
+    ],
     root: RootOpt = Path("."),
     format: Annotated[
         DiffFormat, typer.Option("--format", help="text for a terminal, markdown for a pull-request comment.")
@@ -334,19 +362,22 @@ def diff(
     typer.echo(format_text(result, style), nl=False, color=coloured)
 
 
-@app.command()
+@app.command(cls=Command)
 @boundary
 def serve(
     force: Annotated[
         str | None,
         typer.Argument(
             help="A force folder under evidence/ (default: all, listed on the first page).",
+            metavar="FORCE",
             autocompletion=complete_force,
             show_default=False,
         ),
     ] = None,
     root: RootOpt = Path("."),
-    port: Annotated[int, typer.Option("--port", help="The port on 127.0.0.1; 0 picks a free one.", min=0, max=65535)] = 8000,
+    port: Annotated[
+        int, typer.Option("--port", metavar="<port>", help="The port on 127.0.0.1; 0 picks a free one.", min=0, max=65535)
+    ] = 8000,
     templates: TemplatesOpt = None,
 ) -> None:
     """Serve the HTML report on this machine only, rebuilt whenever a file under criteria/, evidence/ or templates/ is saved.
@@ -356,8 +387,12 @@ def serve(
 
     Example: hmic serve norfolk-2007 --port 8000
     """
+    from .inputs.project import missing_folders
     from .tools.serve import Server, Site
 
+    if missing := missing_folders(root):  # not a project: fail as `hmic validate` does
+        print_diagnostics(missing, "text")
+        raise typer.Exit(1)
     if force is not None and not (root / "evidence" / force).is_dir():
         have = sorted(p.name for p in (root / "evidence").iterdir() if p.is_dir()) if (root / "evidence").is_dir() else []
         raise CommandError(f"no evidence folder for force '{force}'", f"available: {', '.join(have) or 'none'}")

@@ -7,9 +7,10 @@ import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
+from typer.core import TyperArgument, TyperCommand
 
 from .diagnostics import Diagnostic, summary, to_json
 
@@ -96,3 +97,26 @@ def complete_force(ctx: typer.Context, incomplete: str) -> list[str]:
         return sorted(p.name for p in evidence.iterdir() if p.is_dir() and p.name.startswith(incomplete))
     except OSError:
         return []
+
+
+HELP_OPTIONS = {"help_option_names": ["-h", "--help"]}  # -h works as --help for every command
+
+
+class _Argument(TyperArgument):
+    """An argument shown in help by its name alone, 'FORCE...', never by its Python type ('<list[str]>')."""
+
+    def display_type_rich(self, ctx: Any) -> str | None:
+        return None
+
+    def _rich_display_name(self) -> str:
+        return self.display_name_raw + ("..." if self.nargs != 1 else "")
+
+
+class Command(TyperCommand):
+    """Every hmic command: its arguments shown as people type them."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for p in self.params:
+            if type(p) is TyperArgument:
+                p.__class__ = _Argument

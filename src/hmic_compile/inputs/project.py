@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from ..diagnostics import Diagnostics, HmicError, Loc, one_of
+from ..diagnostics import Diagnostic, Diagnostics, HmicError, Loc, one_of
 from . import models as m
 from .loader import Document, Path_, load, parse, relpath
 from .salvage import as_written, salvage, strings_at
@@ -311,15 +311,22 @@ def load_frameworks(
     """Every framework under criteria/, checking that the project's two top folders exist."""
     frameworks: dict[str, FrameworkBundle] = {}
     crit = root / "criteria"
-    for top, what in ((crit, "criteria/ (the inspection frameworks)"), (root / "evidence", "evidence/ (one folder per force and year)")):
-        if not top.is_dir():
-            diags.error(Loc(top.name + "/"), "E201", f"missing folder {what}", f"is --root {root} the project folder?")
+    diags.extend(missing_folders(root))
     if crit.is_dir():
         for folder in sorted(p for p in crit.iterdir() if p.is_dir()):
             fb = load_framework(folder, root, diags, cache, overrides)
             if fb:
                 frameworks[fb.key] = fb
     return frameworks
+
+
+def missing_folders(root: Path) -> list[Diagnostic]:
+    """The project's two top folders, criteria/ and evidence/, when they are not there: `root` is no project."""
+    out = []
+    for top, what in (("criteria", "criteria/ (the inspection frameworks)"), ("evidence", "evidence/ (one folder per force and year)")):
+        if not (root / top).is_dir():
+            out.append(Diagnostic(Loc(top + "/"), "E201", f"missing folder {what}", hint=f"is --root {root} the project folder?"))
+    return out
 
 
 def force_folders(root: Path, only: list[str] | None, diags: Diagnostics) -> list[Path]:
