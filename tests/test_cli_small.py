@@ -129,5 +129,5 @@ def test_the_problem_matcher_reads_every_line_hmic_prints(tmp_path: Path) -> Non
         assert line.endswith(got["message"]) and got["message"]
         seen.append(got)
     e404 = next(g for g in seen if g["code"] == "E404")
-    assert (e404["file"], e404["line"], e404["column"]) == ("evidence/testshire-2024/public-contact.yaml", "18", "16")
+    assert (e404["file"], e404["line"], e404["column"]) == ("evidence/testshire-2024/public-contact.yaml", "16", "16")
     assert any("line" not in g for g in seen), "a whole-file diagnostic (no line) was read by the second matcher"

@@ -6,14 +6,25 @@ import functools
 import os
 import sys
 from collections.abc import Callable
-from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
 
 from . import __version__
-from .console import HELP_OPTIONS, Command, complete_force, err, plural, print_diagnostics, report_builds, shown
+from .console import (
+    HELP_OPTIONS,
+    Command,
+    DiffFormat,
+    GradeFormat,
+    OutputFormat,
+    complete_force,
+    err,
+    plural,
+    print_diagnostics,
+    report_builds,
+    shown,
+)
 from .diagnostics import CommandError, HmicError
 
 app = typer.Typer(
@@ -25,22 +36,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     context_settings=HELP_OPTIONS,
 )
-
-
-class OutputFormat(str, Enum):
-    text = "text"
-    json = "json"
-    github = "github"
-
-
-class GradeFormat(str, Enum):
-    text = "text"
-    json = "json"
-
-
-class DiffFormat(str, Enum):
-    text = "text"
-    markdown = "markdown"
 
 
 # Options shared by several commands.
@@ -249,26 +244,11 @@ def schema(
 
     Example: hmic schema --annotate --check
     """
+    from .console import apply_schemas
     from .tools import schema as sch
 
     target = out if out is not None else root / "schemas"
-    plan = sch.plan(root, target, annotate)
-    stale = plan.stale()
-    if check:
-        for p in stale:
-            err(f"{shown(p)}: out of date")
-        if stale:
-            err(f"{plural(len(stale), 'file')} out of date; run: hmic schema{' --annotate' if annotate else ''}")
-            raise typer.Exit(1)
-        err(f"ok: {len(plan.schemas)} schemas{' and ' + str(len(plan.modelines)) + ' modelines' if annotate else ''} up to date")
-        raise typer.Exit(0)
-    try:
-        sch.write({p: c for p, c in {**plan.schemas, **plan.modelines}.items() if p in stale})
-    except OSError as e:
-        raise CommandError(f"cannot write {e.filename}: {e.strerror}") from None
-    for p in stale:
-        err(f"wrote {shown(p)}")
-    err(f"ok: {len(plan.schemas)} schemas in {shown(target)}" + (f", {len(plan.modelines)} YAML files point at them" if annotate else ""))
+    raise typer.Exit(apply_schemas(sch.plan(root, target, annotate), target, annotate, check))
 
 
 new_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None, context_settings=HELP_OPTIONS)
@@ -345,7 +325,7 @@ def diff(
 
     Example: hmic diff HEAD~1:evidence/norfolk-2007 evidence/norfolk-2007 --format markdown
     """
-    from .console import colour
+    from .console import colour, styler
     from .tools.diff import compare, read_sides
     from .tools.diff_format import format_markdown, format_text
 
@@ -354,12 +334,7 @@ def diff(
         typer.echo(format_markdown(result), nl=False)
         return
     coloured = colour(sys.stdout.isatty())
-    codes = {"added": "green", "removed": "red", "heading": None}
-
-    def style(text: str, role: str) -> str:
-        return typer.style(text, fg=codes.get(role), bold=role == "heading") if coloured else text
-
-    typer.echo(format_text(result, style), nl=False, color=coloured)
+    typer.echo(format_text(result, styler(coloured)), nl=False, color=coloured)
 
 
 @app.command(cls=Command)

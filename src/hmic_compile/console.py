@@ -6,16 +6,37 @@ import os
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
 from typer.core import TyperArgument, TyperCommand
 
-from .diagnostics import Diagnostic, summary, to_json
+from .diagnostics import CommandError, Diagnostic, summary, to_json
 
 if TYPE_CHECKING:
     from .report.build import ForceResult
+    from .tools.schema import Plan
+
+
+class OutputFormat(str, Enum):
+    """hmic validate --format: text and github on stderr, json and sarif on stdout."""
+
+    text = "text"
+    json = "json"
+    github = "github"
+    sarif = "sarif"
+
+
+class GradeFormat(str, Enum):
+    text = "text"
+    json = "json"
+
+
+class DiffFormat(str, Enum):
+    text = "text"
+    markdown = "markdown"
 
 
 def err(text: str) -> None:
@@ -120,3 +141,36 @@ class Command(TyperCommand):
         for p in self.params:
             if type(p) is TyperArgument:
                 p.__class__ = _Argument
+
+
+def styler(coloured: bool) -> Callable[[str, str], str]:
+    """How `hmic diff` marks text by its role: added green, removed red, headings bold (plain without colour)."""
+    codes = {"added": "green", "removed": "red", "heading": None}
+
+    def style(text: str, role: str) -> str:
+        return typer.style(text, fg=codes.get(role), bold=role == "heading") if coloured else text
+
+    return style
+
+
+def apply_schemas(plan: Plan, target: Path, annotate: bool, check: bool) -> int:
+    """`hmic schema`: write what is out of date, or with `check` only name it; the exit code."""
+    from .tools.schema import write
+
+    stale = plan.stale()
+    if check:
+        for p in stale:
+            err(f"{shown(p)}: out of date")
+        if stale:
+            err(f"{plural(len(stale), 'file')} out of date; run: hmic schema{' --annotate' if annotate else ''}")
+            return 1
+        err(f"ok: {len(plan.schemas)} schemas{' and ' + str(len(plan.modelines)) + ' modelines' if annotate else ''} up to date")
+        return 0
+    try:
+        write({p: c for p, c in {**plan.schemas, **plan.modelines}.items() if p in stale})
+    except OSError as e:
+        raise CommandError(f"cannot write {e.filename}: {e.strerror}") from None
+    for p in stale:
+        err(f"wrote {shown(p)}")
+    err(f"ok: {len(plan.schemas)} schemas in {shown(target)}" + (f", {len(plan.modelines)} YAML files point at them" if annotate else ""))
+    return 0
