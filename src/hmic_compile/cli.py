@@ -18,6 +18,7 @@ from .console import (
     DiffFormat,
     GradeFormat,
     OutputFormat,
+    append_step_summary,
     complete_force,
     err,
     plural,
@@ -94,7 +95,8 @@ def validate(
     ] = None,
     root: RootOpt = Path("."),
     format: Annotated[
-        OutputFormat, typer.Option("--format", help="text for people, json for tools, github for Actions annotations.")
+        OutputFormat,
+        typer.Option("--format", help="text for people (stderr); json, sarif (code scanning) or github (annotations) on stdout."),
     ] = OutputFormat.text,
     strict: Annotated[bool, typer.Option("--strict", help="Fail on warnings too.")] = False,
 ) -> None:
@@ -103,10 +105,12 @@ def validate(
     Example: hmic validate --format github
     """
     from .checks.validate import validate as run
-    from .inputs.environment import parse_cache
+    from .inputs.environment import parse_cache, repository_prefix
 
     result = run(root, forces, os.cpu_count() or 1, parse_cache())
-    print_diagnostics(result.diagnostics, format.value, strict)
+    prefix = repository_prefix(root)  # CI names files by their path in the repository
+    print_diagnostics(result.diagnostics, format.value, strict, prefix if format in (OutputFormat.sarif, OutputFormat.github) else "")
+    append_step_summary(result.diagnostics, "hmic validate", prefix)
     failed = result.failed(strict)
     if format is OutputFormat.text and not failed:
         err(f"ok: {plural(result.frameworks, 'framework')}, {plural(result.forces, 'force')}")

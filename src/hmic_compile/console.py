@@ -6,6 +6,7 @@ import os
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -49,13 +50,22 @@ def plural(n: int, word: str, many: str | None = None) -> str:
     return f"{n} {word if n == 1 else many or word + 's'}"
 
 
-def print_diagnostics(diags: Sequence[Diagnostic], fmt: str, strict: bool = False) -> None:
-    """Diagnostics as text or GitHub annotations on stderr, or as JSON on stdout."""
+def print_diagnostics(diags: Sequence[Diagnostic], fmt: str, strict: bool = False, prefix: str = "") -> None:
+    """Diagnostics for people as text on stderr; for tools on stdout: JSON, SARIF (paths under `prefix`,
+    the project's folder within its repository) or GitHub's workflow commands."""
     if fmt == "json":
         typer.echo(to_json(list(diags)))
         return
+    if fmt == "sarif":
+        from .tools.ci import sarif
+
+        typer.echo(sarif(list(diags), prefix))
+        return
     for d in diags:
-        err(d.github() if fmt == "github" else d.text())
+        if fmt == "github":
+            typer.echo(under(prefix, d).github())
+        else:
+            err(d.text())
     if fmt == "text":
         err(summary(list(diags)) + (" (warnings fail with --strict)" if strict and any(not d.is_error for d in diags) else ""))
 
@@ -174,3 +184,23 @@ def apply_schemas(plan: Plan, target: Path, annotate: bool, check: bool) -> int:
         err(f"wrote {shown(p)}")
     err(f"ok: {len(plan.schemas)} schemas in {shown(target)}" + (f", {len(plan.modelines)} YAML files point at them" if annotate else ""))
     return 0
+
+
+def under(prefix: str, d: Diagnostic) -> Diagnostic:
+    """The diagnostic with its path within the repository (`prefix` is the project folder's path there)."""
+    return replace(d, loc=replace(d.loc, path=f"{prefix}/{d.loc.path}")) if prefix else d
+
+
+def append_step_summary(diags: Sequence[Diagnostic], title: str, prefix: str = "") -> None:
+    """In a GitHub Actions job, every problem as a Markdown table in the job's summary ($GITHUB_STEP_SUMMARY),
+    with paths within the repository."""
+    path = os.environ.get("GITHUB_STEP_SUMMARY")
+    if not path:
+        return
+    from .tools.ci import step_summary
+
+    try:
+        with open(path, "a", encoding="utf-8") as f:
+            f.write(step_summary([under(prefix, d) for d in diags], title))
+    except OSError as e:
+        err(f"warning: cannot append to $GITHUB_STEP_SUMMARY ({path}): {e.strerror or e}")

@@ -129,7 +129,10 @@ def summary(diags: list[Diagnostic]) -> str:
 
 
 def to_json(diags: list[Diagnostic]) -> str:
-    return json.dumps({"diagnostics": [d.as_dict() for d in diags], "summary": summary(diags)}, indent=2)
+    """`--format json`: every diagnostic, the counts, and the summary line as people read it."""
+    e = sum(1 for d in diags if d.is_error)
+    counts = {"errors": e, "warnings": len(diags) - e}
+    return json.dumps({"diagnostics": [d.as_dict() for d in diags], "summary": counts, "summary_text": summary(diags)}, indent=2)
 
 
 HINT_CHOICES = 5  # a hint lists at most this many choices
