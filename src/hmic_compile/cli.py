@@ -45,6 +45,13 @@ TemplatesOpt = Annotated[
     Path | None, typer.Option("--templates", help="Your templates, searched before the defaults.", file_okay=False, exists=True)
 ]
 
+ForceArg = Annotated[
+    str | None,
+    typer.Argument(
+        help="A force folder under evidence/, e.g. norfolk-2007 (default: all).", metavar="FORCE", autocompletion=complete_force
+    ),
+]
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -120,15 +127,7 @@ def validate(
 @app.command(cls=Command)
 @boundary
 def grade(
-    force: Annotated[
-        str | None,
-        typer.Argument(
-            help="A force folder under evidence/, e.g. norfolk-2007 (default: all).",
-            show_default=False,
-            metavar="FORCE",
-            autocompletion=complete_force,
-        ),
-    ] = None,
+    force: ForceArg = None,
     root: RootOpt = Path("."),
     explain: Annotated[
         str | None, typer.Option("--explain", metavar="AREA", help="List each criterion of AREA with its judgement and cited evidence.")
@@ -342,17 +341,20 @@ def diff(
 
 
 @app.command(cls=Command)
+def lsp() -> None:
+    """Run the language server on stdin and stdout for an editor: every problem as you type, quick fixes, hovers (docs/editor.md).
+
+    Example (Neovim): vim.lsp.start({ name = "hmic", cmd = { "hmic", "lsp" } })
+    """
+    from .tools.lsp import serve_stdio
+
+    serve_stdio()
+
+
+@app.command(cls=Command)
 @boundary
 def serve(
-    force: Annotated[
-        str | None,
-        typer.Argument(
-            help="A force folder under evidence/ (default: all, listed on the first page).",
-            metavar="FORCE",
-            autocompletion=complete_force,
-            show_default=False,
-        ),
-    ] = None,
+    force: ForceArg = None,
     root: RootOpt = Path("."),
     port: Annotated[
         int, typer.Option("--port", metavar="<port>", help="The port on 127.0.0.1; 0 picks a free one.", min=0, max=65535)

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..diagnostics import Diagnostic, Diagnostics
-from ..inputs.project import ForceBundle, FrameworkBundle, Project, force_folders, load_frameworks, load_project
+from ..inputs.project import ForceBundle, FrameworkBundle, Overrides, Project, force_folders, load_frameworks, load_project
 from .force import check_force
 from .framework import check_framework
 from .glossary import PrintedWords, check_glossary, framework_words
@@ -54,9 +54,12 @@ def frameworks_first(
     return frameworks, force_folders(root, forces, found), found
 
 
-def load_checked(root: Path, forces: list[str] | None, cache: ParseCache | None = None) -> tuple[Project, list[Diagnostic]]:
-    """The whole project (or the forces named) loaded and checked in one process, with every problem found."""
-    project, diags = load_project(root, forces or None, cache)
+def load_checked(
+    root: Path, forces: list[str] | None, cache: ParseCache | None = None, overrides: Overrides | None = None
+) -> tuple[Project, list[Diagnostic]]:
+    """The whole project (or the forces named) loaded and checked in one process, with every problem found;
+    `overrides` (an editor's unsaved text) are read instead of the files they name."""
+    project, diags = load_project(root, forces or None, cache, overrides)
     # Cross-checks run on whatever did load, so every problem is reported at once.
     check_project(project, diags)
     return project, diags.sorted()
