@@ -213,3 +213,32 @@ def test_a_file_outside_any_project_is_left_alone(lsp: LspClient, tmp_path: Path
     u = lsp.open(stray)
     assert lsp.request("textDocument/hover", {"textDocument": {"uri": u}, "position": {"line": 0, "character": 0}}) is None
     assert lsp.request("textDocument/completion", {"textDocument": {"uri": u}, "position": {"line": 0, "character": 4}})["items"] == []
+
+
+# --- the editors' setup (docs/editor.md) ----------------------------------------------------
+
+
+def test_the_vscode_extension_starts_hmic_lsp_for_the_project_files() -> None:
+    import json
+    import os
+    import subprocess
+
+    folder = REPO / "editors" / "vscode"
+    manifest = json.loads((folder / "package.json").read_text(encoding="utf-8"))
+    assert manifest["main"] == "./extension.js" and "onLanguage:yaml" in manifest["activationEvents"]
+    assert "vscode-languageclient" in manifest["dependencies"]
+    assert manifest["contributes"]["configuration"]["properties"]["hmic.command"]["default"] == "hmic"
+    source = (folder / "extension.js").read_text(encoding="utf-8")
+    assert 'args: ["lsp"]' in source and "{criteria,evidence}" in source
+    node = shutil.which("node")
+    if node is None:
+        if os.environ.get("HMIC_REQUIRE_YAMLLS"):
+            pytest.fail("node is missing")
+        pytest.skip("node is not installed")
+    subprocess.run([node, "--check", str(folder / "extension.js")], check=True, timeout=60)
+
+
+def test_the_neovim_setup_starts_hmic_lsp_at_the_project_root() -> None:
+    text = (REPO / "docs" / "editor.md").read_text(encoding="utf-8")
+    lua = text.split("```lua\n", 1)[1].split("```", 1)[0]
+    assert 'cmd = { "hmic", "lsp" }' in lua and 'vim.fs.root(args.buf, { "criteria", "evidence" })' in lua
