@@ -58,6 +58,7 @@ MISTAKES = {
     "misspelt grade": ("grade: Good", "grade: Goood"),
     "unknown criterion": ("  - criterion: pc-g2\n", "  - criterion: pc-g22\n"),
     "misspelt key": ("work_in_progress:", "work_in_progres:"),
+    "wrong type": ("evidence: [pc-complaints-review]", "evidence: pc-complaints-review"),
 }
 
 
@@ -68,9 +69,10 @@ def test_every_problem_is_published_as_typed_and_fixed_by_its_quick_fix(lsp: Lsp
     for old, new in MISTAKES.values():
         text = text.replace(old, new)
     u = lsp.open(path, text)
-    diags = lsp.diagnostics(u, lambda ds: len(ds) >= 4)
+    diags = lsp.diagnostics(u, lambda ds: len(ds) >= 5)
     by_code = {d["code"]: d for d in diags}
-    assert {"E404", "E302", "E403", "E104"} <= set(by_code), diags
+    assert {"E404", "E302", "E403", "E104", "E102"} <= set(by_code), diags
+    assert _text_at(text, by_code["E102"]["range"]) == "pc-complaints-review"
     # Each range covers exactly what is wrong, and each has a quick fix that puts right what it says.
     assert [_text_at(text, by_code[c]["range"]) for c in ("E404", "E302", "E403", "E104")] == [
         "pc-answer-time",
@@ -88,7 +90,10 @@ def test_every_problem_is_published_as_typed_and_fixed_by_its_quick_fix(lsp: Lsp
         assert edit["newText"] == meant
         text = _apply(text, edit)
     # E403's hint has no single "did you mean" (pc-g22 is as close to pc-g2 as to others): no quick fix is invented.
-    lsp.change(u, text.replace("criterion: pc-g22", "criterion: pc-g2"))
+    lsp.change(
+        u,
+        text.replace("criterion: pc-g22", "criterion: pc-g2").replace("evidence: pc-complaints-review", "evidence: [pc-complaints-review]"),
+    )
     assert lsp.diagnostics(u, lambda ds: ds == []) == []
     assert path.read_text(encoding="utf-8") == on_disk  # the editor's text was checked, not the file
 

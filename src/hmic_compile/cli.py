@@ -344,7 +344,7 @@ def diff(
 def lsp() -> None:
     """Run the language server on stdin and stdout for an editor: every problem as you type, quick fixes, hovers (docs/editor.md).
 
-    Example (Neovim): vim.lsp.start({ name = "hmic", cmd = { "hmic", "lsp" } })
+    Example: hmic lsp  (the editor starts it, e.g. Neovim: vim.lsp.start({ cmd = { "hmic", "lsp" } }))
     """
     from .tools.lsp import serve_stdio
 
