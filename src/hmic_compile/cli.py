@@ -26,7 +26,7 @@ from .console import (
     report_builds,
     shown,
 )
-from .diagnostics import CommandError, HmicError
+from .diagnostics import CommandError, HmicError, one_of
 
 app = typer.Typer(
     name="hmic",
@@ -376,7 +376,7 @@ def serve(
         raise typer.Exit(1)
     if force is not None and not (root / "evidence" / force).is_dir():
         have = sorted(p.name for p in (root / "evidence").iterdir() if p.is_dir()) if (root / "evidence").is_dir() else []
-        raise CommandError(f"no evidence folder for force '{force}'", f"available: {', '.join(have) or 'none'}")
+        raise CommandError(f"no evidence folder for force '{force}'", f"available: {one_of(force, have) or 'none'}")
     site = Site(root, force, templates, log=err)
     try:
         server = Server(site, port)

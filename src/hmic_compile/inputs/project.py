@@ -291,7 +291,7 @@ def _schema_only(folder: Path, key: str, named: str | None, frameworks: dict[str
         )
     elif named:
         r.diags.error(
-            where, "E203", f"framework '{named}' not found under criteria/", "available: " + (", ".join(sorted(frameworks)) or "none")
+            where, "E203", f"framework '{named}' not found under criteria/", "available: " + (one_of(named, sorted(frameworks)) or "none")
         )
     elif doc is None or "force" in r.broken:
         r.diags.warning(
