@@ -138,3 +138,13 @@ def test_a_framework_with_errors_has_no_schemas_of_its_own_until_it_is_fixed(tmp
     assert not (tmp_path / "out" / "2024").exists()
     first = (root / "evidence" / "testshire-2024" / "public-contact.yaml").read_text(encoding="utf-8").splitlines()[0]
     assert first.endswith("/out/area-evidence.schema.json")
+
+
+def test_factors_are_the_frameworks_own() -> None:
+    fb = sf.sound_frameworks(REPO)["2007"]
+    schema = sf.area_evidence(fb, "child-abuse")
+    base = "area: child-abuse\ngrade: Good\nfactors:\n  - {factor: %s, judgement: met}\n"
+    assert _errors(schema, base % "beacon") == []
+    errors = _errors(schema, base % "beacn")
+    assert errors and all(e.startswith("factors/0/factor:") for e in errors)
+    assert _errors(schema, "area: child-abuse\ngrade: Goood\n") and _errors(schema, "area: child-abuse\ngrade: Excellent\n") == []
