@@ -142,7 +142,11 @@ def test_ci_recipe_runs_real_commands() -> None:
     workflow = next(b for b in blocks if isinstance(b, dict) and "jobs" in b)
     steps = workflow["jobs"]["report"]["steps"]
     runs = [s["run"] for s in steps if "run" in s]
-    assert "hmic validate --format github" in runs
+    # Validation is the action's (action.yml), which runs it with annotations.
+    assert any(s.get("uses", "").startswith("your-org/hmic@") for s in steps)
+    action = yaml.safe_load((REPO / "action.yml").read_text(encoding="utf-8"))
+    runs += [line.strip() for s in action["runs"]["steps"] if "run" in s for line in s["run"].splitlines()]
+    assert "hmic validate --format github $HMIC_ARGS" in runs
     assert any(s.get("uses", "").startswith("actions/upload-artifact@") and s["with"]["path"] == "build/" for s in steps)
     assert any(r.startswith("hmic build --out build") for r in runs)
     diff_job = next(b for b in blocks if isinstance(b, dict) and "diff" in b)["diff"]
@@ -152,7 +156,7 @@ def test_ci_recipe_runs_real_commands() -> None:
     assert len(lines) >= 8, lines
     group = typer.main.get_command(app)
     for line in lines:
-        words = shlex.split(line.split("#")[0])[1:]
+        words = shlex.split(line.split("#")[0].replace("$HMIC_ARGS", "").replace('"$RUNNER_TEMP/hmic.sarif"', "out"))[1:]
         words = words[: words.index(">>")] if ">>" in words else words
         sub = group.commands[words[0]]  # type: ignore[attr-defined]
         sub.make_context(words[0], words[1:])  # raises on an unknown command or option

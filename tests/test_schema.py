@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from pathlib import Path
@@ -75,18 +76,21 @@ def validator(kind: sch.Kind, draft: type = jsonschema.Draft202012Validator) -> 
 # --- the committed schemas --------------------------------------------------------------
 
 
-def test_committed_schemas_are_what_hmic_schema_generates() -> None:
-    expected = sch.all_schemas()
-    assert sorted(p.name for p in SCHEMAS.iterdir()) == sorted(expected), "schemas/ holds exactly one file per kind"
-    for name, text in expected.items():
-        assert (SCHEMAS / name).read_text(encoding="utf-8") == text, f"schemas/{name} is stale: run hmic schema"
+@pytest.mark.parametrize("root", PROJECTS, ids=["repository", "mini"])
+def test_committed_schemas_are_what_hmic_schema_generates(root: Path) -> None:
+    expected = sch.plan(root, root / "schemas", annotate=False).schemas
+    committed = sorted(p for p in (root / "schemas").rglob("*") if p.is_file())
+    assert committed == sorted(expected), "schemas/ holds one file per kind, and each framework's own in schemas/<framework>/"
+    for path, text in expected.items():
+        assert path.read_text(encoding="utf-8") == text, f"{path.relative_to(REPO)} is stale: run hmic schema"
+    frameworks = sorted(p.name for p in (root / "criteria").iterdir())
+    assert sorted(p.name for p in (root / "schemas").iterdir() if p.is_dir()) == frameworks
 
 
 def test_hmic_schema_check_passes_on_the_repository() -> None:
-    r = runner.invoke(app, ["schema", "--root", str(REPO), "--annotate", "--check"])
-    assert r.exit_code == 0, r.output
-    r = runner.invoke(app, ["schema", "--root", str(MINI), "--out", str(SCHEMAS), "--annotate", "--check"])
-    assert r.exit_code == 0, r.output
+    for root in PROJECTS:
+        r = runner.invoke(app, ["schema", "--root", str(root), "--annotate", "--check"])
+        assert r.exit_code == 0, r.output
 
 
 @pytest.mark.parametrize("kind", sch.KINDS, ids=lambda k: k.name)
@@ -128,7 +132,11 @@ def test_every_yaml_file_points_at_its_schema(item: tuple[Path, Path, sch.Kind])
     first = path.read_text(encoding="utf-8").split("\n", 1)[0]
     assert first.startswith(sch.MODELINE_PREFIX), f"{_id(item)}: first line should be the modeline; run hmic schema --annotate"
     target = (path.parent / first[len(sch.MODELINE_PREFIX) :]).resolve()
-    assert target == (SCHEMAS / kind.filename).resolve()
+    assert target.is_file()
+    specific = kind.name in ("area-evidence", "area-criteria", "force", "national-results")
+    framework = path.relative_to(root).parts[1].rsplit("-", 1)[-1]
+    expected = f"{framework}/{kind.name}.{path.stem}.schema.json" if kind.name.startswith("area-") else f"{framework}/{kind.filename}"
+    assert target == (root / "schemas" / (expected if specific else kind.filename)).resolve()
 
 
 def test_every_file_hmic_reads_has_a_kind() -> None:
@@ -176,7 +184,7 @@ def test_annotate_is_idempotent_keeps_line_endings_and_byte_order_mark(tmp_path:
     r = runner.invoke(app, ["schema", "--root", str(root), "--annotate"])
     assert r.exit_code == 0, r.output
     assert crlf.read_bytes() == (
-        b"# yaml-language-server: $schema=../../schemas/area-evidence.schema.json\r\n"
+        b"# yaml-language-server: $schema=../../schemas/2024/area-evidence.force-overview.schema.json\r\n"
         b"area: force-overview\r\ncontextual_factors:\r\n  - One control room.\r\n"
     )
     assert bom.read_bytes().startswith(b"\xef\xbb\xbf# yaml-language-server: $schema=../../schemas/glossary.schema.json\nterms:")
@@ -189,7 +197,7 @@ def test_annotate_is_idempotent_keeps_line_endings_and_byte_order_mark(tmp_path:
     r = runner.invoke(app, ["schema", "--root", str(root), "--out", str(root / "json"), "--annotate"])
     assert r.exit_code == 0
     text = crlf.read_text(encoding="utf-8")
-    assert text.count("yaml-language-server") == 1 and "../../json/area-evidence.schema.json" in text
+    assert text.count("yaml-language-server") == 1 and "../../json/2024/area-evidence.force-overview.schema.json" in text
     r = runner.invoke(app, ["validate", "--root", str(root), "--strict"])
     assert r.exit_code == 0, r.output
 
@@ -201,10 +209,12 @@ def test_annotate_is_idempotent_keeps_line_endings_and_byte_order_mark(tmp_path:
 def test_every_real_file_is_valid_for_its_schema(item: tuple[Path, Path, sch.Kind]) -> None:
     _, path, kind = item
     text = path.read_text(encoding="utf-8")
+    own = json.loads((path.parent / text.split("\n", 1)[0][len(sch.MODELINE_PREFIX) :]).read_text(encoding="utf-8"))
     for loaded in (yaml.safe_load(text), yaml12(text)):
         for draft in (jsonschema.Draft202012Validator, jsonschema.Draft7Validator):
-            errors = [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator(kind, draft).iter_errors(loaded)]
-            assert not errors, f"{_id(item)} ({draft.__name__}): {errors[:5]}"
+            for schema in (sch.generate(kind), own):
+                errors = [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in draft(schema).iter_errors(loaded)]
+                assert not errors, f"{_id(item)} ({draft.__name__}, {schema['title']}): {errors[:5]}"
 
 
 def _hmic_accepts(model: type[m.Model], text: str) -> bool:

@@ -7,6 +7,7 @@ never opened, never shown; and the sandbox is on for every templates folder that
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import stat
 import subprocess
@@ -36,6 +37,9 @@ E205 = (
     "replace the link with the folder itself, or with a link to a folder inside the project"
 )
 NOT_OK = "not ok: checked 1 framework and 1 force; 1 force with errors: testshire-2024"  # validate's last line
+# What waits on the refused glossary, said once (W803): a file refused unread is one that could not be read.
+NOT_READ = f"{FORCE}/glossary.yaml:1:1: warning[W803]: abbreviations of testshire-2024 not checked: its glossary could not be read; "
+NOT_READ += "fix glossary.yaml, and every abbreviation is checked"
 E014_LINK = "is a symbolic link leading outside its templates folder; replace the link with the file itself; "
 E014_LINK += "hmic reads only what is inside the templates folder"
 
@@ -76,7 +80,7 @@ def test_a_yaml_file_linked_out_of_the_project_is_refused_and_never_read(tmp_pat
     root, outside = _project(tmp_path), _outside(tmp_path)
     (root / FORCE / "glossary.yaml").unlink()
     os.symlink(outside / "glossary.yaml", root / FORCE / "glossary.yaml")
-    assert _validate(root) == (1, [f"{FORCE}/glossary.yaml: {E013}", "1 error, 0 warnings", NOT_OK])
+    assert _validate(root) == (1, [f"{FORCE}/glossary.yaml: {E013}", NOT_READ, "1 error, 1 warning", NOT_OK])
 
 
 @pytest.mark.parametrize("target", ["../../../outside/glossary.yaml", "/etc/hostname", "/dev/zero", "/proc/self/environ"])
@@ -85,7 +89,7 @@ def test_every_kind_of_link_out_is_refused_without_opening_it(tmp_path: Path, ta
     _outside(tmp_path)
     (root / FORCE / "glossary.yaml").unlink()
     os.symlink(target, root / FORCE / "glossary.yaml")  # relative with '..', absolute, a device, the environment
-    assert _validate(root) == (1, [f"{FORCE}/glossary.yaml: {E013}", "1 error, 0 warnings", NOT_OK])
+    assert _validate(root) == (1, [f"{FORCE}/glossary.yaml: {E013}", NOT_READ, "1 error, 1 warning", NOT_OK])
 
 
 def test_a_chain_of_links_that_ends_outside_is_refused(tmp_path: Path) -> None:
@@ -147,6 +151,21 @@ def test_a_framework_or_top_folder_linked_out_is_refused(tmp_path: Path, folder:
     assert code == 1
     assert f"{folder}/: {E205}" in lines
     assert not any("passwd" in line for line in lines)
+
+
+def test_areas_linked_out_leave_the_rest_of_the_framework_and_its_forces_checked(tmp_path: Path) -> None:
+    """Every problem at once: the area files refused unread count as unreadable (W801, said once an area),
+    never as missing (E201), and the forces' own checks still run."""
+    root = _project(tmp_path)
+    shutil.move(root / "criteria/2024/areas", tmp_path / "moved")
+    os.symlink(tmp_path / "moved", root / "criteria/2024/areas")
+    pc = root / FORCE / "public-contact.yaml"
+    pc.write_text(pc.read_text(encoding="utf-8").replace("[pc-answer-times]", "[pc-answer-time]"), encoding="utf-8")
+    code, lines = _validate(root)
+    assert code == 1
+    codes = [m.group(1) for line in lines[:-2] if (m := re.search(r"\[(\w\d{3})\]", line))]
+    assert sorted(codes) == ["E205", "E404", "W801", "W801"], lines
+    assert lines[-1] == "not ok: checked 1 framework and 1 force; 1 framework with errors: 2024; 1 force with errors: testshire-2024"
 
 
 def test_a_folder_linked_out_is_refused_when_its_files_are_read_one_by_one(tmp_path: Path) -> None:

@@ -206,7 +206,7 @@ def _schema(root: Path, *extra: str) -> tuple[int, str]:
 def test_schema_replaces_a_linked_schema_file_and_never_writes_its_destination(tmp_path: Path) -> None:
     root = _project(tmp_path)
     victim = _victim(tmp_path)
-    (root / "schemas").mkdir()
+    (root / "schemas" / "force.schema.json").unlink()
     os.symlink(victim / "id_rsa", root / "schemas" / "force.schema.json")
     for name in (".force.schema.json.tmp", ".glossary.schema.json.tmp"):  # the names an earlier hmic wrote through
         os.symlink(victim / "id_rsa", root / "schemas" / name)
@@ -224,6 +224,7 @@ def test_schema_replaces_a_linked_schema_file_and_never_writes_its_destination(t
 def test_schema_refuses_a_schemas_folder_that_leads_out_of_the_project(tmp_path: Path) -> None:
     root = _project(tmp_path)
     victim = _victim(tmp_path)
+    shutil.rmtree(root / "schemas")
     os.symlink(victim, root / "schemas")
     before = _tree(victim)
     code, output = _schema(root)
@@ -259,7 +260,7 @@ def test_annotate_keeps_a_file_s_permissions_and_leaves_no_temporary_file(tmp_pa
 
 def test_schema_check_does_not_open_a_named_pipe(tmp_path: Path) -> None:
     root = _project(tmp_path)
-    (root / "schemas").mkdir()
+    (root / "schemas" / "force.schema.json").unlink()
     os.mkfifo(root / "schemas" / "force.schema.json")
     proc = subprocess.run(
         [sys.executable, "-m", "hmic_compile", "schema", "--root", str(root), "--check"],

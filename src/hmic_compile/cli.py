@@ -6,14 +6,29 @@ import functools
 import os
 import sys
 from collections.abc import Callable
-from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
 
 from . import __version__, interrupts
-from .console import checked, complete_force, err, out, plural, print_diagnostics, report_builds, run_cache, shown
+from .console import (
+    HELP_OPTIONS,
+    BuildDiagnostics,
+    Command,
+    DiffFormat,
+    GradeFormat,
+    OutputFormat,
+    append_step_summary,
+    checked,
+    complete_force,
+    err,
+    out,
+    print_diagnostics,
+    report_builds,
+    run_cache,
+    shown,
+)
 from .diagnostics import CommandError, HmicError
 
 app = typer.Typer(
@@ -23,23 +38,8 @@ app = typer.Typer(
     add_completion=True,
     rich_markup_mode=None,
     pretty_exceptions_enable=False,
+    context_settings=HELP_OPTIONS,
 )
-
-
-class OutputFormat(str, Enum):
-    text = "text"
-    json = "json"
-    github = "github"
-
-
-class GradeFormat(str, Enum):
-    text = "text"
-    json = "json"
-
-
-class DiffFormat(str, Enum):
-    text = "text"
-    markdown = "markdown"
 
 
 # Options shared by several commands.
@@ -47,7 +47,13 @@ RootOpt = Annotated[Path, typer.Option("--root", help="The project folder holdin
 TemplatesOpt = Annotated[
     Path | None, typer.Option("--templates", help="Your templates, searched before the defaults.", file_okay=False, exists=True)
 ]
-ForcesArg = Annotated[list[str] | None, typer.Argument(show_default=False, metavar="FORCE")]
+
+ForceArg = Annotated[
+    str | None,
+    typer.Argument(
+        help="A force folder under evidence/, e.g. norfolk-2007 (default: all).", metavar="FORCE", autocompletion=complete_force
+    ),
+]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -88,15 +94,22 @@ def main(
     """Compile HMIC police inspection reports from YAML criteria and evidence."""
 
 
-@app.command()
+@app.command(cls=Command)
 @boundary
 def validate(
     forces: Annotated[
-        list[str] | None, typer.Argument(help="Force folders under evidence/ to check (default: all).", show_default=False, metavar="FORCE")
+        list[str] | None,
+        typer.Argument(
+            help="Force folders under evidence/ to check (default: all).",
+            show_default=False,
+            metavar="FORCE",
+            autocompletion=complete_force,
+        ),
     ] = None,
     root: RootOpt = Path("."),
     format: Annotated[
-        OutputFormat, typer.Option("--format", help="text for people, json for tools, github for Actions annotations.")
+        OutputFormat,
+        typer.Option("--format", help="text for people (stderr); json, sarif (code scanning) or github (annotations) on stdout."),
     ] = OutputFormat.text,
     strict: Annotated[bool, typer.Option("--strict", help="Fail on warnings too.")] = False,
 ) -> None:
@@ -105,20 +118,21 @@ def validate(
     Example: hmic validate --format github
     """
     from .checks.validate import validate as run
+    from .inputs.environment import repository_prefix
 
     result = run(root, forces, os.cpu_count() or 1, run_cache(format.value).parse())
-    print_diagnostics(result.diagnostics, format.value, strict)
-    if format is OutputFormat.text:
+    prefix = repository_prefix(root)  # CI names files by their path in the repository
+    print_diagnostics(result.diagnostics, format.value, strict, prefix if format in (OutputFormat.sarif, OutputFormat.github) else "")
+    append_step_summary(result.diagnostics, "hmic validate", prefix)
+    if format is OutputFormat.text:  # for people only: what was checked, and which failed
         err(checked(result, strict))
     raise typer.Exit(1 if result.failed(strict) else 0)
 
 
-@app.command()
+@app.command(cls=Command)
 @boundary
 def grade(
-    force: Annotated[
-        str | None, typer.Argument(help="A force folder under evidence/, e.g. norfolk-2007 (default: all).", show_default=False)
-    ] = None,
+    force: ForceArg = None,
     root: RootOpt = Path("."),
     explain: Annotated[
         str | None, typer.Option("--explain", metavar="AREA", help="List each criterion of AREA with its judgement and cited evidence.")
@@ -159,43 +173,52 @@ def run() -> None:
         sys.exit(interrupts.exit_code())
 
 
-@app.command()
+@app.command(cls=Command)
 @boundary
 def build(
     forces: Annotated[
-        list[str] | None, typer.Argument(help="Force folders under evidence/ to build (default: all).", show_default=False, metavar="FORCE")
+        list[str] | None,
+        typer.Argument(
+            help="Force folders under evidence/ to build (default: all).",
+            show_default=False,
+            metavar="FORCE",
+            autocompletion=complete_force,
+        ),
     ] = None,
     root: RootOpt = Path("."),
     out: Annotated[Path, typer.Option("--out", help="Output folder; each force goes to OUT/<force>-<year>/.")] = Path("build"),
     format: Annotated[
-        str, typer.Option("--format", help="Comma-separated output formats: md, html, pdf (pdf needs WeasyPrint).")
+        str, typer.Option("--format", metavar="<md,html,pdf>", help="Comma-separated output formats: md, html, pdf (pdf needs WeasyPrint).")
     ] = "md,html",
     templates: TemplatesOpt = None,
     jobs: Annotated[
-        int | None, typer.Option("--jobs", "-j", min=1, help="Forces built at once (default: the number of cores).", show_default=False)
+        int | None,
+        typer.Option("--jobs", "-j", min=1, metavar="<n>", help="Forces built at once (default: the number of cores).", show_default=False),
     ] = None,
     draft: Annotated[
         bool, typer.Option("--draft", help="Mark every page 'DRAFT — for factual accuracy check' with the build date and git commit.")
     ] = False,
     diagnostics: Annotated[
-        OutputFormat,
-        typer.Option("--diagnostics", help="How problems are shown: text for people, github for Actions annotations, json on stdout."),
-    ] = OutputFormat.text,
+        BuildDiagnostics,
+        typer.Option("--diagnostics", help="How problems are shown: text for people (stderr); github (annotations) or json on stdout."),
+    ] = BuildDiagnostics.text,
 ) -> None:
     """Render each force's report to Markdown and HTML (and PDF on request) through the Jinja templates.
 
     Example: hmic build norfolk-2007 --out build --format md,html,pdf --draft
     """
     from .checks.project import frameworks_first
+    from .inputs.environment import repository_prefix
     from .report.build import build_forces, build_options, output_formats
 
     formats = output_formats(format)
     cache = run_cache(diagnostics.value)
+    prefix = repository_prefix(root) if diagnostics is BuildDiagnostics.github else ""  # as validate --format github
     # The frameworks first, once: every force depends on them. Then each force is checked and built
     # on its own (spread over the cores), so one force's problems never stop the others.
     frameworks, folders, diags = frameworks_first(root, forces, cache.parse())
     if diags.errors:
-        print_diagnostics(diags.sorted(), diagnostics.value)
+        print_diagnostics(diags.sorted(), diagnostics.value, prefix=prefix)
         err("nothing was written")
         raise typer.Exit(1)
     if not folders:
@@ -203,14 +226,14 @@ def build(
         raise typer.Exit(1)
     options = build_options(root, formats, draft)
     results = build_forces(root, frameworks, folders, options, templates, out, jobs or os.cpu_count() or 1, cache.folder)
-    failed = report_builds(results, [f.name for f in folders], diagnostics.value, diags.sorted())
+    failed = report_builds(results, [f.name for f in folders], diagnostics.value, diags.sorted(), prefix)
     raise typer.Exit(1 if failed else 0)
 
 
 # --- the git workflow: schema, new force, diff and serve. Each is a few lines; the work is in tools/. ---
 
 
-@app.command()
+@app.command(cls=Command)
 @boundary
 def schema(
     root: RootOpt = Path("."),
@@ -230,29 +253,14 @@ def schema(
 
     Example: hmic schema --annotate --check
     """
+    from .console import apply_schemas
     from .tools import schema as sch
 
     target = out if out is not None else root / "schemas"
-    plan = sch.plan(root, target, annotate)
-    stale = plan.stale()
-    if check:
-        for p in stale:
-            err(f"{shown(p)}: out of date")
-        if stale:
-            err(f"{plural(len(stale), 'file')} out of date; run: hmic schema{' --annotate' if annotate else ''}")
-            raise typer.Exit(1)
-        err(f"ok: {len(plan.schemas)} schemas{' and ' + str(len(plan.modelines)) + ' modelines' if annotate else ''} up to date")
-        raise typer.Exit(0)
-    try:
-        sch.write({p: c for p, c in {**plan.schemas, **plan.modelines}.items() if p in stale})
-    except OSError as e:
-        raise CommandError(f"cannot write {e.filename}: {e.strerror}") from None
-    for p in stale:
-        err(f"wrote {shown(p)}")
-    err(f"ok: {len(plan.schemas)} schemas in {shown(target)}" + (f", {len(plan.modelines)} YAML files point at them" if annotate else ""))
+    raise typer.Exit(apply_schemas(sch.plan(root, target, annotate), target, annotate, check))
 
 
-new_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None)
+new_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None, context_settings=HELP_OPTIONS)
 app.add_typer(new_app, name="new")
 
 
@@ -264,12 +272,17 @@ def new() -> None:
     """
 
 
-@new_app.command("force")
+@new_app.command("force", cls=Command)
 @boundary
 def new_force(
-    name: Annotated[str, typer.Argument(help="The force's name in lower case with hyphens, e.g. west-midlands.", show_default=False)],
+    name: Annotated[
+        str, typer.Argument(help="The force's name in lower case with hyphens, e.g. west-midlands.", show_default=False, metavar="NAME")
+    ],
     year: Annotated[
-        int, typer.Option("--year", help="The inspection year; its framework is criteria/YEAR/.", min=1800, max=9999, show_default=False)
+        int,
+        typer.Option(
+            "--year", metavar="<year>", help="The inspection year; its framework is criteria/YEAR/.", min=1800, max=9999, show_default=False
+        ),
     ],
     root: RootOpt = Path("."),
 ) -> None:
@@ -293,18 +306,22 @@ def new_force(
     err(f"next: fill them in, then run: hmic validate {sc.key}")
 
 
-@app.command()
+@app.command(cls=Command)
 @boundary
 def diff(
     old: Annotated[
         str,
         typer.Argument(
             help="The earlier evidence: a folder, a force (norfolk-2006), or REV:path (HEAD~1:evidence/norfolk-2007).",
+            metavar="OLD",
             autocompletion=complete_force,
             show_default=False,
         ),
     ],
-    new: Annotated[str, typer.Argument(help="The later evidence, given the same ways.", autocompletion=complete_force, show_default=False)],
+    new: Annotated[
+        str,
+        typer.Argument(help="The later evidence, given the same ways.", metavar="NEW", autocompletion=complete_force, show_default=False),
+    ],
     root: RootOpt = Path("."),
     format: Annotated[
         DiffFormat, typer.Option("--format", help="text for a terminal, markdown for a pull-request comment.")
@@ -317,7 +334,7 @@ def diff(
 
     Example: hmic diff HEAD~1:evidence/norfolk-2007 evidence/norfolk-2007 --format markdown
     """
-    from .console import colour
+    from .console import colour, styler
     from .tools.diff import compare, read_sides
     from .tools.diff_format import format_markdown, format_text
 
@@ -326,27 +343,28 @@ def diff(
         out(format_markdown(result))
         return
     coloured = colour(sys.stdout.isatty())
-    codes = {"added": "green", "removed": "red", "heading": None}
-
-    def style(text: str, role: str) -> str:
-        return typer.style(text, fg=codes.get(role), bold=role == "heading") if coloured else text
-
-    out(format_text(result, style), styled=coloured)
+    out(format_text(result, styler(coloured)), styled=coloured)
 
 
-@app.command()
+@app.command(cls=Command)
+def lsp() -> None:
+    """Run the language server on stdin and stdout for an editor: every problem as you type, quick fixes, hovers (docs/editor.md).
+
+    Example: hmic lsp  (the editor starts it, e.g. Neovim: vim.lsp.start({ cmd = { "hmic", "lsp" } }))
+    """
+    from .tools.lsp import serve_stdio
+
+    serve_stdio()
+
+
+@app.command(cls=Command)
 @boundary
 def serve(
-    force: Annotated[
-        str | None,
-        typer.Argument(
-            help="A force folder under evidence/ (default: all, listed on the first page).",
-            autocompletion=complete_force,
-            show_default=False,
-        ),
-    ] = None,
+    force: ForceArg = None,
     root: RootOpt = Path("."),
-    port: Annotated[int, typer.Option("--port", help="The port on 127.0.0.1; 0 picks a free one.", min=0, max=65535)] = 8000,
+    port: Annotated[
+        int, typer.Option("--port", metavar="<port>", help="The port on 127.0.0.1; 0 picks a free one.", min=0, max=65535)
+    ] = 8000,
     templates: TemplatesOpt = None,
 ) -> None:
     """Serve the HTML report on this machine only, rebuilt whenever a file under criteria/, evidence/ or templates/ is saved.
@@ -356,11 +374,10 @@ def serve(
 
     Example: hmic serve norfolk-2007 --port 8000
     """
+    from .console import serve_target
     from .tools.serve import Server, Site
 
-    if force is not None and not (root / "evidence" / force).is_dir():
-        have = sorted(p.name for p in (root / "evidence").iterdir() if p.is_dir()) if (root / "evidence").is_dir() else []
-        raise CommandError(f"no evidence folder for force '{force}'", f"available: {', '.join(have) or 'none'}")
+    serve_target(root, force)  # outside a project, fails as `hmic validate` does
     site = Site(root, force, templates, log=err)
     try:
         server = Server(site, port)

@@ -6,18 +6,49 @@ import os
 import sys
 from collections.abc import Callable, Generator, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
+from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
+from typer.core import TyperArgument, TyperCommand
 
 from . import interrupts
-from .diagnostics import Diagnostic, no_command, safe_line, sort_key, summary, to_json
+from .diagnostics import CommandError, Diagnostic, no_command, safe_line, sort_key, summary, to_json
 
 if TYPE_CHECKING:
     from .checks.validate import Validation
     from .inputs.environment import Cache
     from .report.build import ForceResult
+    from .tools.schema import Plan
+
+
+class OutputFormat(str, Enum):
+    """hmic validate --format: text on stderr, for people; json, sarif and github on stdout, for tools."""
+
+    text = "text"
+    json = "json"
+    github = "github"
+    sarif = "sarif"
+
+
+class BuildDiagnostics(str, Enum):
+    """hmic build --diagnostics: as validate's formats (no sarif: a build's problems are validate's)."""
+
+    text = "text"
+    json = "json"
+    github = "github"
+
+
+class GradeFormat(str, Enum):
+    text = "text"
+    json = "json"
+
+
+class DiffFormat(str, Enum):
+    text = "text"
+    markdown = "markdown"
 
 
 def err(text: str) -> None:
@@ -38,15 +69,15 @@ def out(text: str, *, styled: bool = False) -> None:
 
 
 def run_cache(fmt: str = "text") -> Cache:
-    """The run's cache folder, checked once; when it is not safe to use, its warning (W710) is printed here,
-    on stderr: a GitHub annotation when the command's diagnostics are `fmt` "github", else a line of text
-    (with "json", stdout is kept for the JSON document)."""
+    """The run's cache folder, checked once; when it is not safe to use, its warning (W710) is printed here:
+    a GitHub annotation on stdout when the command's diagnostics are `fmt` "github", else a line of text on
+    stderr (with "json" or "sarif", stdout is kept for the one document)."""
     from .inputs.environment import cache
 
     found = cache()
     if found.warning is not None:
         if fmt == "github":
-            typer.echo(found.warning.github(), err=True)  # a workflow command on purpose, its values escaped by github()
+            typer.echo(found.warning.github())  # a workflow command on purpose, its values escaped by github()
         else:
             err(found.warning.text())
     return found
@@ -57,18 +88,30 @@ def plural(n: int, word: str, many: str | None = None) -> str:
     return f"{n} {word if n == 1 else many or word + 's'}"
 
 
-def print_diagnostics(diags: Sequence[Diagnostic], fmt: str, strict: bool = False) -> None:
-    """Diagnostics as text or GitHub annotations on stderr, or as JSON on stdout."""
+def print_diagnostics(diags: Sequence[Diagnostic], fmt: str, strict: bool = False, prefix: str = "") -> None:
+    """Diagnostics for people as text on stderr; for tools on stdout: JSON, SARIF (paths under `prefix`,
+    the project's folder within its repository) or GitHub's workflow commands."""
     if fmt == "json":
         typer.echo(to_json(list(diags)))
         return
+    if fmt == "sarif":
+        from .tools.ci import sarif
+
+        typer.echo(sarif(list(diags), prefix))
+        return
+    if fmt == "github":
+        annotate(diags, prefix)
+        return
     for d in diags:
-        if fmt == "github":
-            typer.echo(d.github(), err=True)  # a workflow command on purpose, its values escaped by github()
-        else:
-            err(d.text())
+        err(d.text())
     if fmt == "text":
         err(summary(list(diags)) + (" (warnings fail with --strict)" if strict and any(not d.is_error for d in diags) else ""))
+
+
+def annotate(diags: Sequence[Diagnostic], prefix: str = "") -> None:
+    """GitHub's workflow commands on stdout, one a problem, with paths within the repository (see `under`)."""
+    for d in diags:
+        typer.echo(under(prefix, d).github())  # a workflow command on purpose, its values escaped by github()
 
 
 @contextmanager
@@ -99,24 +142,30 @@ def progress(total: int) -> Iterator[Callable[[list[str]], None]]:
 
 
 def report_builds(
-    results: Generator[ForceResult, None, None], keys: Sequence[str], fmt: str = "text", found: Sequence[Diagnostic] = ()
+    results: Generator[ForceResult, None, None],
+    keys: Sequence[str],
+    fmt: str = "text",
+    found: Sequence[Diagnostic] = (),
+    prefix: str = "",
 ) -> list[str]:
     """Each force's outcome as it completes (a progress bar on a terminal), then how many of `keys` were
     built; returns the forces that failed. On Ctrl-C or SIGTERM: which were left unbuilt, and exit 130 or 143.
 
     `found` are the problems found before any force was built (the frameworks' warnings). Diagnostics
-    are shown in `fmt`: text or github lines as each force completes, or one JSON document on stdout at the end."""
+    are shown in `fmt`: text lines on stderr or github annotations on stdout (paths under `prefix`) as
+    each force completes, or one JSON document on stdout at the end. What people read is on stderr."""
     failed: list[str] = []
     built: list[str] = []
     every = list(found)
-    if fmt != "json":
-        for d in found:
-            typer.echo(d.github() if fmt == "github" else d.text(), err=True)
+    if fmt == "github":
+        annotate(found, prefix)
     try:
         with progress(len(keys)) as report:
             for r in results:
                 every += r.diagnostics
-                lines = [] if fmt == "json" else [d.github() if fmt == "github" else d.text() for d in r.diagnostics]
+                if fmt == "github":
+                    annotate(r.diagnostics, prefix)
+                lines = [d.text() for d in r.diagnostics] if fmt == "text" else []
                 if r.ok:
                     built.append(r.key)
                     report([*lines, safe_line(f"built {r.target}/ ({', '.join(r.written)})")])
@@ -151,6 +200,22 @@ def checked(result: Validation, strict: bool) -> str:
     return "; ".join(parts)
 
 
+def serve_target(root: Path, force: str | None) -> None:
+    """`hmic serve`'s project and force, before it listens: outside a project it fails as `hmic validate`
+    does (the same lines, exit 1); a force with no folder under evidence/ is a CommandError."""
+    from .checks.validate import Validation
+    from .diagnostics import one_of
+    from .inputs.project import missing_folders
+
+    if missing := missing_folders(root):
+        print_diagnostics(missing, "text")
+        err(checked(Validation(0, 0, missing), strict=False))
+        raise typer.Exit(1)
+    if force is not None and not (root / "evidence" / force).is_dir():
+        have = sorted(p.name for p in (root / "evidence").iterdir() if p.is_dir())
+        raise CommandError(f"no evidence folder for force '{force}'", f"available: {one_of(force, have) or 'none'}")
+
+
 def colour(isatty: bool) -> bool:
     """Colour on a terminal or when FORCE_COLOR asks for it; never when NO_COLOR is set (https://no-color.org)."""
     if os.environ.get("NO_COLOR"):
@@ -175,3 +240,82 @@ def complete_force(ctx: typer.Context, incomplete: str) -> list[str]:
         return sorted(p.name for p in evidence.iterdir() if p.is_dir() and p.name.startswith(incomplete))
     except OSError:
         return []
+
+
+HELP_OPTIONS = {"help_option_names": ["-h", "--help"]}  # -h works as --help for every command
+
+
+class _Argument(TyperArgument):
+    """An argument shown in help by its name alone, 'FORCE...', never by its Python type ('<list[str]>')."""
+
+    def display_type_rich(self, ctx: Any) -> str | None:
+        return None
+
+    def _rich_display_name(self) -> str:
+        return self.display_name_raw + ("..." if self.nargs != 1 else "")
+
+
+class Command(TyperCommand):
+    """Every hmic command: its arguments shown as people type them."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for p in self.params:
+            if type(p) is TyperArgument:
+                p.__class__ = _Argument
+
+
+def styler(coloured: bool) -> Callable[[str, str], str]:
+    """How `hmic diff` marks text by its role: added green, removed red, headings bold (plain without colour)."""
+    codes = {"added": "green", "removed": "red", "heading": None}
+
+    def style(text: str, role: str) -> str:
+        return typer.style(text, fg=codes.get(role), bold=role == "heading") if coloured else text
+
+    return style
+
+
+def apply_schemas(plan: Plan, target: Path, annotate: bool, check: bool) -> int:
+    """`hmic schema`: write what is out of date, or with `check` only name it; the exit code."""
+    from .tools.schema import write
+
+    stale = plan.stale()
+    if check:
+        for p in stale:
+            err(f"{shown(p)}: out of date")
+        if stale:
+            err(f"{plural(len(stale), 'file')} out of date; run: hmic schema{' --annotate' if annotate else ''}")
+            return 1
+        err(f"ok: {len(plan.schemas)} schemas{' and ' + str(len(plan.modelines)) + ' modelines' if annotate else ''} up to date")
+        return 0
+    try:
+        write({p: c for p, c in {**plan.schemas, **plan.modelines}.items() if p in stale})
+    except OSError as e:
+        raise CommandError(f"cannot write {e.filename}: {e.strerror}") from None
+    for p in stale:
+        err(f"wrote {shown(p)}")
+    err(f"ok: {len(plan.schemas)} schemas in {shown(target)}" + (f", {len(plan.modelines)} YAML files point at them" if annotate else ""))
+    return 0
+
+
+def under(prefix: str, d: Diagnostic) -> Diagnostic:
+    """The diagnostic with its path within the repository (`prefix` is the project folder's path there);
+    a path outside the project (the cache folder, a --templates folder elsewhere) stays as it is."""
+    if not prefix or os.path.isabs(d.loc.path):
+        return d
+    return replace(d, loc=replace(d.loc, path=f"{prefix}/{d.loc.path}"))
+
+
+def append_step_summary(diags: Sequence[Diagnostic], title: str, prefix: str = "") -> None:
+    """In a GitHub Actions job, every problem as a Markdown table in the job's summary ($GITHUB_STEP_SUMMARY),
+    with paths within the repository."""
+    path = os.environ.get("GITHUB_STEP_SUMMARY")
+    if not path:
+        return
+    from .tools.ci import step_summary
+
+    try:
+        with open(path, "a", encoding="utf-8") as f:
+            f.write(step_summary([under(prefix, d) for d in diags], title))
+    except OSError as e:
+        err(f"warning: cannot append to $GITHUB_STEP_SUMMARY ({path}): {e.strerror or e}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
 import unicodedata
@@ -217,5 +218,20 @@ def summary(diags: list[Diagnostic]) -> str:
 
 
 def to_json(diags: list[Diagnostic], **extra: Any) -> str:
-    """The diagnostics and their summary as a JSON document, with `extra` keys after them (e.g. what was built)."""
-    return json_text({"diagnostics": [d.as_dict() for d in diags], "summary": summary(diags), **extra})
+    """`--format json`: every diagnostic, the counts, and the summary line as people read it, with `extra`
+    keys after them (e.g. what was built); I-JSON, escaped like every other output (json_text)."""
+    e = sum(1 for d in diags if d.is_error)
+    counts = {"errors": e, "warnings": len(diags) - e}
+    return json_text({"diagnostics": [d.as_dict() for d in diags], "summary": counts, "summary_text": summary(diags), **extra})
+
+
+HINT_CHOICES = 5  # a hint lists at most this many choices
+
+
+def one_of(value: str, choices: Iterable[str], most: int = HINT_CHOICES) -> str:
+    """The choices for a hint, 'a, b, c': all of them when they are few, else the closest to `value` and how many more."""
+    choices = list(dict.fromkeys(choices))
+    if len(choices) <= most:
+        return ", ".join(choices)
+    shown = difflib.get_close_matches(value, choices, n=most - 2, cutoff=0)
+    return ", ".join(shown) + f" and {len(choices) - len(shown)} more"

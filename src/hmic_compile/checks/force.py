@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 from ..derive.grading import derive_area
 from ..diagnostics import Diagnostics
@@ -19,32 +20,29 @@ def _items(evidence: m.AreaEvidence) -> Iterable[tuple[str, int, m.Item | str]]:
             yield kind, i, it
 
 
+@dataclass
+class _Ids:
+    """The force's ids, for its citations: those that loaded, those only in files with errors, and what
+    could not be checked because an area file could not be read at all."""
+
+    loaded: dict[str, tuple[str, str, m.Item | m.Recommendation]]  # id -> (area, kind, item)
+    in_error: set[str]  # ids of entries that failed the schema: cited, they are not dangling
+    unread: list[str]  # area files that gave nothing: a citation not found may be to one of their items
+    unchecked: list[tuple[Document, tuple, str]] = field(default_factory=list)  # such citations, reported once
+
+
 def check_force(fo: ForceBundle, fb: FrameworkBundle, diags: Diagnostics) -> None:
     fw = fb.framework
-    fdoc = fo.docs["force"]
     grades = [g.name for g in fw.grades]
-    if fo.force.year != fw.year:
-        diags.error(
-            fdoc.loc(("year",)), "E310", f"year {fo.force.year} does not match the framework's year {fw.year}", f"write year: {fw.year}"
-        )
-    if not fo.key.endswith(f"-{fo.force.year}"):
-        diags.error(
-            fdoc.loc(("year",)),
-            "E310",
-            f"folder '{fo.key}' should be named '<force>-{fo.force.year}'",
-            f"rename it, e.g. evidence/{fo.key.rsplit('-', 1)[0]}-{fo.force.year}",
-        )
-    area_ids = [a.id for a in fw.areas]
-    for aid, pg in fo.force.previous_grades.items():
-        if aid not in area_ids:
-            diags.error(fdoc.loc(("previous_grades", aid), key=True), "E305", f"unknown area '{aid}'", suggest(aid, area_ids))
-        if pg.grade not in grades:
-            diags.error(
-                fdoc.loc(("previous_grades", aid, "grade")), "E302", f"grade '{pg.grade}' is not on the scale", suggest(pg.grade, grades)
-            )
+    on_scale = set(grades) | fb.as_read("framework", "grades", "*", "name")
+    if fo.force_file is not None:
+        _check_title_page(fo, fo.force_file, fb, grades, on_scale, diags)
 
     # ids across the whole force: items and recommendations
-    ids: dict[str, tuple[str, str, m.Item | m.Recommendation]] = {}  # id -> (area, kind, item)
+    ids = _Ids({}, set(), [role.removeprefix("area:") for role, d in fo.broken.items() if d is None and role.startswith("area:")])
+    for role in fo.broken:
+        for kind in (*m.EVIDENCE_LISTS, "recommendations"):
+            ids.in_error |= fo.as_read(role, kind, "*", "id")
     for aid, ev in fo.areas.items():
         doc = fo.docs[f"area:{aid}"]
         entries: list[tuple[str, tuple, m.Item | m.Recommendation, str]] = [
@@ -52,22 +50,28 @@ def check_force(fo: ForceBundle, fb: FrameworkBundle, diags: Diagnostics) -> Non
         ]
         entries += [(r.id, ("recommendations", i, "id"), r, "recommendations") for i, r in enumerate(ev.recommendations)]
         for iid, path, it, kind in entries:
-            if iid in ids:
+            if iid in ids.loaded:
                 diags.error(
                     doc.loc(path),
                     "E307",
-                    f"duplicate id '{iid}' (already used in {ids[iid][0]}.yaml)",
+                    f"duplicate id '{iid}' (already used in {ids.loaded[iid][0]}.yaml)",
                     "ids must be unique within the force",
                 )
             else:
-                ids[iid] = (aid, kind, it)
+                ids.loaded[iid] = (aid, kind, it)
 
     for ad in fw.areas:
+        if ad.id not in fo.areas:
+            continue  # the file could not be read (already reported)
         ev = fo.areas[ad.id]
-        doc = fo.docs[f"area:{ad.id}"]
+        role = f"area:{ad.id}"
+        doc = fo.docs[role]
         if ev.area != ad.id:
             diags.error(doc.loc(("area",)), "E308", f"area '{ev.area}' does not match the file name '{ad.id}.yaml'", f"write area: {ad.id}")
-        if ad.graded and ev.grade is None and not ev.judgements and not ev.factors and not ev.grade_rationale:
+        as_read = fo.broken.get(role)  # a file with errors: its keys as written count too
+        written = set(as_read.data) if as_read is not None and isinstance(as_read.data, dict) else set()
+        judged = ev.judgements or ev.factors or ev.grade_rationale or written & {"grade", "judgements", "factors", "grade_rationale"}
+        if ad.graded and ev.grade is None and not judged:
             # A draft, as `hmic new force` writes it: nothing judged or awarded yet. A warning (--strict fails it).
             diags.warning(
                 doc.loc(()),
@@ -76,38 +80,83 @@ def check_force(fo: ForceBundle, fb: FrameworkBundle, diags: Diagnostics) -> Non
                 "judge each criterion under 'judgements', then award 'grade:' with one of: " + ", ".join(grades),
             )
             continue
-        if ad.graded and ev.grade is None:
+        if ad.graded and ev.grade is None and "grade" not in written:
             diags.error(doc.loc(()), "E313", f"area '{ad.id}' is graded but has no grade", "add 'grade:' with one of: " + ", ".join(grades))
         if not ad.graded:
             for key in ("grade", "judgements", "factors"):
                 if getattr(ev, key):
                     diags.error(doc.loc((key,), key=True), "E313", f"area '{ad.id}' is not graded, so it takes no {key}", f"remove '{key}'")
             continue
-        if ev.grade is not None and ev.grade not in grades:
+        if ev.grade is not None and ev.grade not in on_scale:
             diags.error(doc.loc(("grade",)), "E302", f"grade '{ev.grade}' is not on the scale", suggest(ev.grade, grades))
         _check_judgements(fo, fb, ad, ev, doc, ids, diags)
+    if ids.unchecked:
+        d, path, ref = ids.unchecked[0]
+        files = ", ".join(f"evidence/{fo.key}/{a}.yaml" for a in ids.unread)
+        more = f" and {len(ids.unchecked) - 1} more" if len(ids.unchecked) > 1 else ""
+        diags.warning(
+            d.loc(path),
+            "W802",
+            f"citation of '{ref}'{more} not checked: {files} could not be read, and may hold the item",
+            "fix that file, and every citation is checked",
+        )
+
+
+def _check_title_page(
+    fo: ForceBundle, force: m.Force, fb: FrameworkBundle, grades: list[str], on_scale: set[str], diags: Diagnostics
+) -> None:
+    """force.yaml against its framework and its folder's name."""
+    fw = fb.framework
+    fdoc = fo.docs["force"]
+    if force.year != fw.year:
+        diags.error(
+            fdoc.loc(("year",)), "E310", f"year {force.year} does not match the framework's year {fw.year}", f"write year: {fw.year}"
+        )
+    if not fo.key.endswith(f"-{force.year}"):
+        diags.error(
+            fdoc.loc(("year",)),
+            "E310",
+            f"folder '{fo.key}' should be named '<force>-{force.year}'",
+            f"rename it, e.g. evidence/{fo.key.rsplit('-', 1)[0]}-{force.year}",
+        )
+    area_ids = [a.id for a in fw.areas]
+    for aid, pg in force.previous_grades.items():
+        if aid not in area_ids and aid not in fb.as_read("framework", "areas", "*", "id"):
+            diags.error(fdoc.loc(("previous_grades", aid), key=True), "E305", f"unknown area '{aid}'", suggest(aid, area_ids))
+        if pg.grade not in on_scale:
+            diags.error(
+                fdoc.loc(("previous_grades", aid, "grade")), "E302", f"grade '{pg.grade}' is not on the scale", suggest(pg.grade, grades)
+            )
 
 
 def _check_judgements(
-    fo: ForceBundle,
-    fb: FrameworkBundle,
-    ad: m.AreaDef,
-    ev: m.AreaEvidence,
-    doc: Document,
-    ids: dict[str, tuple[str, str, m.Item | m.Recommendation]],
-    diags: Diagnostics,
+    fo: ForceBundle, fb: FrameworkBundle, ad: m.AreaDef, ev: m.AreaEvidence, doc: Document, ids: _Ids, diags: Diagnostics
 ) -> None:
     fw = fb.framework
-    if ad.id not in fb.areas:
-        return  # the area's criteria file has errors (already reported): judging against it would only cascade
-    criteria = fb.areas[ad.id].criteria
+    role = f"area:{ad.id}"
+    cited: set[str] = set()
+    area = fb.areas.get(ad.id)
+    if area is None:  # the area's criteria file could not be read: check the citations, say once what is not checked
+        if ev.judgements:
+            diags.warning(
+                doc.loc(("judgements",), key=True),
+                "W801",
+                f"judgements of area '{ad.id}' not checked against its criteria: criteria/{fb.key}/areas/{ad.id}.yaml could not be read",
+                "fix that file, and the judgements are checked",
+            )
+        for i, j in enumerate(ev.judgements):
+            _citations(j.evidence, ("judgements", i), doc, ids, cited, diags)
+        for i, fj in enumerate(ev.factors):
+            _citations(fj.evidence, ("factors", i), doc, ids, cited, diags)
+        return
+    criteria = area.criteria
     crit_ids = [c.id for c in criteria]
+    known_criteria = set(crit_ids) | fb.as_read(role, "criteria", "*", "id")
     judged: dict[str, int] = {}
     twice = False
-    cited: set[str] = set()
     for i, j in enumerate(ev.judgements):
         p = ("judgements", i)
-        if j.criterion not in crit_ids:
+        if j.criterion not in known_criteria:
             diags.error(
                 doc.loc(p + ("criterion",)),
                 "E403",
@@ -126,6 +175,7 @@ def _check_judgements(
         else:
             judged[j.criterion] = i
         kinds, all_resolved = _citations(j.evidence, p, doc, ids, cited, diags)
+        all_resolved = all_resolved and not fo.lost(role, p)  # a citation in error is still a citation
         if j.judgement is m.Judgement.MET and "strengths" not in kinds and all_resolved:
             diags.error(
                 doc.loc(p + ("judgement",)),
@@ -140,8 +190,9 @@ def _check_judgements(
                 f"criterion '{j.criterion}' is judged not met but cites no area for improvement",
                 "cite at least one area for improvement's id under 'evidence'",
             )
+    judged_as_read = fo.as_read(role, "judgements", "*", "criterion")  # a judgement in error is still a judgement
     for c in criteria:
-        if c.id not in judged:
+        if c.id not in judged and c.id not in judged_as_read:
             diags.error(
                 doc.loc(("judgements",), key=True) if ev.judgements else doc.loc(()),
                 "E401",
@@ -149,9 +200,10 @@ def _check_judgements(
                 "add a judgement: met, partly met or not met",
             )
     factor_ids = [f.id for f in fw.factors]
+    known_factors = set(factor_ids) | fb.as_read("framework", "factors", "*", "id")
     factor_seen: dict[str, int] = {}
     for i, fj in enumerate(ev.factors):
-        if fj.factor not in factor_ids:
+        if fj.factor not in known_factors:
             diags.error(doc.loc(("factors", i, "factor")), "E304", f"unknown factor '{fj.factor}'", suggest(fj.factor, factor_ids))
         elif fj.factor in factor_seen:
             line = doc.loc(("factors", factor_seen[fj.factor])).line
@@ -163,7 +215,10 @@ def _check_judgements(
             )
         factor_seen.setdefault(fj.factor, i)
         _citations(fj.evidence, ("factors", i), doc, ids, cited, diags)
-    if criteria:
+    # What follows weighs the whole file and the whole criteria: not done while either has errors, when
+    # an entry in error would be taken for one that is missing.
+    whole = role not in fo.broken and role not in fb.broken and "framework" not in fb.broken
+    if criteria and whole:
         # An area for improvement that no judgement cites may be outside the criteria, or a judgement
         # may be missing its evidence: worth a look, not a failure (--strict makes it one).
         for k, it in enumerate(ev.areas_for_improvement):
@@ -179,7 +234,7 @@ def _check_judgements(
     levels_ok = all(c.level in fw.levels for c in criteria)
     # Derive only from a clean set of judgements; otherwise E408 would repeat an error already reported.
     on_scale = ev.grade in [g.name for g in fw.grades]
-    if criteria and levels_ok and not twice and on_scale and len(judged) == len(criteria):
+    if whole and criteria and levels_ok and not twice and on_scale and len(judged) == len(criteria):
         d = derive_area(fw, criteria, ev)
         assert d is not None
         if d.grade != ev.grade and not ev.grade_rationale:
@@ -198,22 +253,21 @@ def _check_judgements(
             )
 
 
-def _citations(
-    refs: list[str],
-    path: tuple,
-    doc: Document,
-    ids: dict[str, tuple[str, str, m.Item | m.Recommendation]],
-    cited: set[str],
-    diags: Diagnostics,
-) -> tuple[set[str], bool]:
+def _citations(refs: list[str], path: tuple, doc: Document, ids: _Ids, cited: set[str], diags: Diagnostics) -> tuple[set[str], bool]:
     """Check that each cited id is an evidence item; returns the kinds cited and whether all resolved."""
     kinds: set[str] = set()
     ok = True
     for k, ref in enumerate(refs):
         where = doc.loc(path + ("evidence", k))
-        if ref not in ids:
+        found = ids.loaded.get(ref)
+        if found is None:
             ok = False
-            candidates = sorted(i for i in ids if ids[i][1] in m.EVIDENCE_LISTS)  # only on a miss: it costs
+            if ref in ids.in_error:
+                continue  # the item is there but fails the schema (already reported)
+            if ids.unread:
+                ids.unchecked.append((doc, path + ("evidence", k), ref))
+                continue
+            candidates = sorted(i for i, (_, kind, _) in ids.loaded.items() if kind in m.EVIDENCE_LISTS)  # only on a miss: it costs
             close = difflib.get_close_matches(ref, candidates, n=1)
             diags.error(
                 where,
@@ -221,7 +275,7 @@ def _citations(
                 f"no evidence item with id '{ref}'",
                 suggest(ref, candidates) if close else "cite the id of a strength, work in progress or area for improvement",
             )
-        elif ids[ref][1] not in m.EVIDENCE_LISTS:
+        elif found[1] not in m.EVIDENCE_LISTS:
             ok = False
             diags.error(
                 where,
@@ -230,6 +284,6 @@ def _citations(
                 "cite the strengths, work in progress or areas for improvement that support the judgement",
             )
         else:
-            kinds.add(ids[ref][1])
+            kinds.add(found[1])
             cited.add(ref)
     return kinds, ok

@@ -23,9 +23,13 @@ def check_framework(fb: FrameworkBundle, diags: Diagnostics) -> None:
     if len(set(fw.levels)) != len(fw.levels):
         diags.error(doc.loc(("levels",)), "E301", "a criterion level appears twice", "each level once, lowest first")
     factor_ids = [f.id for f in fw.factors]
+    # With errors in framework.yaml, a name in an entry in error is still a name (only the schema error is reported).
+    on_scale = set(grades) | fb.as_read("framework", "grades", "*", "name")
+    levels = set(fw.levels) | fb.as_read("framework", "levels", "*")
+    factors = set(factor_ids) | fb.as_read("framework", "factors", "*", "id")
     for i, rule in enumerate(fw.grading.rules):
         base = ("grading", "rules", i)
-        if rule.grade not in grades:
+        if rule.grade not in on_scale:
             diags.error(doc.loc(base + ("grade",)), "E302", f"grade '{rule.grade}' is not on the scale", suggest(rule.grade, grades))
         w = rule.when
         levels_used = [("all_met", j, lv) for j, lv in enumerate(w.all_met)]
@@ -34,17 +38,17 @@ def check_framework(fb: FrameworkBundle, diags: Diagnostics) -> None:
         if w.not_met_at_least:
             levels_used.append(("not_met_at_least", None, w.not_met_at_least.level))  # type: ignore[arg-type]
         for key, j, lv in levels_used:
-            if lv not in fw.levels:
+            if lv not in levels:
                 path = base + ("when", key) + ((j,) if j is not None else ())
                 diags.error(doc.loc(path), "E303", f"level '{lv}' is not a criterion level", suggest(lv, fw.levels))
         for j, f in enumerate(w.factors):
-            if f not in factor_ids:
+            if f not in factors:
                 diags.error(doc.loc(base + ("when", "factors", j)), "E304", f"unknown factor '{f}'", suggest(f, factor_ids))
         if not (w.dominant_not_met is not None or w.not_met_at_least or w.all_met or w.all_significant_met or w.share_met or w.factors):
             diags.error(
                 doc.loc(base + ("when",)), "E309", "a rule with no conditions always applies", "give the rule at least one condition"
             )
-    if fw.grading.otherwise not in grades:
+    if fw.grading.otherwise not in on_scale:
         diags.error(
             doc.loc(("grading", "otherwise")),
             "E302",
@@ -56,7 +60,7 @@ def check_framework(fb: FrameworkBundle, diags: Diagnostics) -> None:
     placed: dict[str, int] = {}
     for gi, group in enumerate(fw.groups):
         for ai, aid in enumerate(group.areas):
-            if aid not in area_ids:
+            if aid not in area_ids and aid not in fb.as_read("framework", "areas", "*", "id"):
                 diags.error(doc.loc(("groups", gi, "areas", ai)), "E305", f"unknown area '{aid}'", suggest(aid, area_ids))
             elif aid in placed:
                 diags.error(
@@ -64,7 +68,7 @@ def check_framework(fb: FrameworkBundle, diags: Diagnostics) -> None:
                 )
             placed[aid] = gi
     for i, a in enumerate(fw.areas):
-        if a.id not in placed:
+        if a.id not in placed and a.id not in fb.as_read("framework", "groups", "*", "areas", "*"):
             diags.error(doc.loc(("areas", i, "id")), "E306", f"area '{a.id}' is in no group", "add it to a group's areas")
     # criteria per area
     crit_seen: dict[str, str] = {}
@@ -89,7 +93,7 @@ def check_framework(fb: FrameworkBundle, diags: Diagnostics) -> None:
                     "give each criterion a unique id",
                 )
             crit_seen.setdefault(c.id, adoc.rel)
-            if c.level not in fw.levels:
+            if c.level not in levels:
                 diags.error(
                     adoc.loc(("criteria", i, "level")), "E303", f"level '{c.level}' is not a criterion level", suggest(c.level, fw.levels)
                 )
@@ -109,7 +113,7 @@ def check_framework(fb: FrameworkBundle, diags: Diagnostics) -> None:
                 f"graded area '{aid}' has no criteria, so its grade cannot be derived",
                 "add the Specific Grading Criteria under 'criteria'",
             )
-    if fb.national is not None:
+    if fb.national is not None and "national" not in fb.broken:  # its totals would be counted without the entries in error
         check_national(fb, diags)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from ..diagnostics import Diagnostics
+from ..diagnostics import Diagnostics, Loc
 from ..inputs.loader import Document
 from ..inputs.project import ForceBundle, FrameworkBundle
 from .words import candidates
@@ -103,9 +103,21 @@ def framework_words(fb: FrameworkBundle) -> PrintedWords:
 
 def check_glossary(fo: ForceBundle, shared: PrintedWords, diags: Diagnostics, shared_incomplete: bool = False) -> None:
     """Every abbreviation in the report's text has a glossary entry; every entry is used."""
-    gdoc = fo.docs["glossary"]
-    terms = [t.term for t in fo.glossary.terms]
-    known = set(terms) | set(fo.glossary.unexpanded)
+    gdoc = fo.docs.get("glossary")
+    if gdoc is None or fo.glossary_file is None:  # missing, unreadable or nothing valid in it (already reported)
+        diags.warning(
+            gdoc.loc(()) if gdoc else Loc(f"evidence/{fo.key}/glossary.yaml", 1, 1),
+            "W803",
+            f"abbreviations of {fo.key} not checked: its glossary could not be read"
+            if gdoc is None
+            else f"abbreviations of {fo.key} not checked: its glossary has errors",
+            "fix glossary.yaml, and every abbreviation is checked",
+        )
+        return
+    g = fo.glossary_file
+    terms = [t.term for t in g.terms]
+    known = set(terms) | set(g.unexpanded)
+    known |= fo.as_read("glossary", "terms", "*", "term") | fo.as_read("glossary", "unexpanded", "*")  # entries in error count
     first: dict[str, int] = {}
     for i, t in enumerate(terms):
         if t in first:
@@ -137,8 +149,8 @@ def check_glossary(fo: ForceBundle, shared: PrintedWords, diags: Diagnostics, sh
                 f"abbreviation '{word}' is not in the glossary",
                 f"add it to {gdoc.rel} under 'terms' (or under 'unexpanded' if the glossary deliberately leaves it out)",
             )
-    if shared_incomplete:
-        return  # some printed text failed to load: "never used" could be wrong, so say nothing
+    if shared_incomplete or fo.broken:
+        return  # some printed text failed to load or is in error: "never used" could be wrong, so say nothing
     for i, t in enumerate(terms):
         if t not in used:
             diags.warning(
@@ -147,7 +159,7 @@ def check_glossary(fo: ForceBundle, shared: PrintedWords, diags: Diagnostics, sh
                 f"glossary term '{t}' is never used in the report",
                 "remove the entry, or check its spelling",
             )
-    for i, t in enumerate(fo.glossary.unexpanded):
+    for i, t in enumerate(g.unexpanded):
         if t not in used:
             diags.warning(
                 gdoc.loc(("unexpanded", i)),

@@ -66,8 +66,8 @@ def check_force_national(fo: ForceBundle, fb: FrameworkBundle, diags: Diagnostic
     ndoc = fb.docs["national"]
     slug = fo.key.rsplit("-", 1)[0]
     for ad in fb.framework.areas:
-        ev = fo.areas[ad.id]
-        if not ad.graded or ev.grade is None:
+        ev = fo.areas.get(ad.id)
+        if ev is None or not ad.graded or ev.grade is None:
             continue
         doc = fo.docs[f"area:{ad.id}"]
         if nat.totals.get(ad.id) is not None and nat.totals[ad.id].get(ev.grade, 0) < 1:

@@ -32,7 +32,7 @@ def load_and_check(folder: Path) -> tuple[ForceBundle | None, Diagnostics]:
     diags = Diagnostics()
     fo = load_force(folder, root, frameworks, diags, cache)
     if fo is not None:
-        fb = frameworks[fo.force.framework]
+        fb = frameworks[fo.framework_key]
         if fb.key not in _SHARED:
             _SHARED[fb.key] = framework_words(fb)
         check_force_fully(fo, fb, diags, _SHARED[fb.key])

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..diagnostics import Diagnostic, Diagnostics
-from ..inputs.project import ForceBundle, FrameworkBundle, Project, force_folders, load_frameworks, load_project
+from ..inputs.project import ForceBundle, FrameworkBundle, Overrides, Project, force_folders, load_frameworks, load_project
 from .force import check_force
 from .framework import check_framework
 from .glossary import PrintedWords, check_glossary, framework_words
@@ -19,8 +19,16 @@ if TYPE_CHECKING:
 def check_force_fully(fo: ForceBundle, fb: FrameworkBundle, diags: Diagnostics, shared: PrintedWords | None = None) -> None:
     """Every check that concerns one force (its framework already checked)."""
     check_force(fo, fb, diags)
-    check_force_national(fo, fb, diags)
-    incomplete = len(fb.areas) != len(fb.framework.areas)
+    if "national" in fb.broken and fo.force_file is not None:
+        diags.warning(
+            fo.docs["force"].loc(()),
+            "W804",
+            f"grades of {fo.key} not checked against the national results: criteria/{fb.key}/national-results.yaml has errors",
+            "fix that file, and the grades are checked",
+        )
+    else:
+        check_force_national(fo, fb, diags)
+    incomplete = bool(fb.broken.keys() - {"national"})  # some printed text of the framework is missing or in error
     check_glossary(fo, framework_words(fb) if shared is None else shared, diags, incomplete)
 
 
@@ -46,9 +54,12 @@ def frameworks_first(
     return frameworks, force_folders(root, forces, found), found
 
 
-def load_checked(root: Path, forces: list[str] | None, cache: ParseCache | None = None) -> tuple[Project, list[Diagnostic]]:
-    """The whole project (or the forces named) loaded and checked in one process, with every problem found."""
-    project, diags = load_project(root, forces or None, cache)
+def load_checked(
+    root: Path, forces: list[str] | None, cache: ParseCache | None = None, overrides: Overrides | None = None
+) -> tuple[Project, list[Diagnostic]]:
+    """The whole project (or the forces named) loaded and checked in one process, with every problem found;
+    `overrides` (an editor's unsaved text) are read instead of the files they name."""
+    project, diags = load_project(root, forces or None, cache, overrides)
     # Cross-checks run on whatever did load, so every problem is reported at once.
     check_project(project, diags)
     return project, diags.sorted()

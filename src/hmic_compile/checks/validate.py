@@ -41,7 +41,7 @@ class Validation:
     diagnostics: list[Diagnostic]  # every problem, sorted by place
     framework_folders: Checked = Checked()
     force_folders: Checked = Checked()
-    unchecked: tuple[str, ...] = ()  # forces not checked in full and with no problem of their own: their framework has errors
+    unchecked: tuple[str, ...] = ()  # forces not checked in full and with no error of their own: their framework has errors
 
     def failed(self, strict: bool) -> bool:
         return any(d.is_error for d in self.diagnostics) or (strict and bool(self.diagnostics))
@@ -61,7 +61,7 @@ def validate(root: Path, forces: list[str] | None, jobs: int, cache: ParseCache 
     loaded = 0
     for name, ok, diags in each_force(check_folder, root, frameworks, folders, None, jobs, cache, check_died):
         loaded += ok
-        if not ok and not diags:
+        if not ok and not any(d.is_error for d in diags):  # at most a note that it was checked against the schema only (W800)
             unchecked.append(name)
         by_force[name] = list(diags)
         found.extend(diags)

@@ -28,6 +28,15 @@ def git_commit(root: Path) -> str | None:
     return out.stdout.strip() or None if out.returncode == 0 else None
 
 
+def repository_prefix(root: Path) -> str:
+    """The project folder's path within its git checkout ('' at the top, or outside git): where CI finds its files."""
+    top = root.resolve()
+    for folder in (top, *top.parents):
+        if (folder / ".git").exists():
+            return top.relative_to(folder).as_posix().removeprefix(".")
+    return ""
+
+
 def cache_location() -> Path | None:
     """Where compiled templates and parsed YAML are kept between runs: $HMIC_CACHE_DIR, else hmic's
     folder in the user's cache folder. HMIC_CACHE_DIR=off turns the cache off. The cache changes

@@ -1,4 +1,9 @@
-"""Load stage: find the project's files, parse them strictly and check each against its schema."""
+"""Load stage: find the project's files, parse them strictly and check each against its schema.
+
+A file that fails its schema keeps its valid parts (salvage.py), so the checks of every other file
+still run; only a file that cannot be parsed at all gives nothing, and the bundles say which files
+had errors (`broken`). Open editors' unsaved text can stand in for files on disk (`overrides`).
+"""
 
 from __future__ import annotations
 
@@ -8,10 +13,12 @@ from typing import TYPE_CHECKING, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from ..diagnostics import Diagnostics, HmicError, Loc
+from ..diagnostics import Diagnostics, HmicError, Loc, one_of
 from . import models as m
 from .files import inside
-from .loader import Document, load, relpath
+from .folders import Overrides, escapes, missing_folders, plain_name, readable, subfolders, unread_yml, yaml_files
+from .loader import Document, Path_, load, parse, relpath
+from .salvage import as_written, salvage, strings_at
 from .schema_errors import diagnostics_for
 
 if TYPE_CHECKING:
@@ -22,28 +29,85 @@ M = TypeVar("M", bound=BaseModel)
 
 @dataclass
 class FrameworkBundle:
-    """One year's framework: criteria/<key>/."""
+    """One year's framework: criteria/<key>/.
+
+    A file with schema errors keeps its valid parts and is listed in `broken`; an area whose criteria
+    file could not be read at all is missing from `areas`."""
 
     key: str
     framework: m.Framework
-    introduction: m.Introduction
+    introduction_file: m.Introduction | None
     areas: dict[str, m.AreaCriteria]
     national: m.NationalResults | None
     docs: dict[str, Document] = field(default_factory=dict)  # by role: framework, introduction, national, area:<id>
+    broken: dict[str, Document | None] = field(default_factory=dict)  # role -> the file as read (None: unreadable)
 
     def area(self, area_id: str) -> m.AreaDef:
         return next(a for a in self.framework.areas if a.id == area_id)
 
+    @property
+    def introduction(self) -> m.Introduction:
+        """introduction.yaml; only a framework without errors is rendered."""
+        if self.introduction_file is None:
+            raise LookupError(f"criteria/{self.key}/introduction.yaml did not load")
+        return self.introduction_file
+
+    def as_read(self, role: str, *pattern: str) -> set[str]:
+        """Text at `pattern` in a broken file as read, entries in error included (empty for a sound file):
+        what the checks of other files must not call unknown."""
+        return strings_at(self.broken.get(role), pattern)
+
 
 @dataclass
 class ForceBundle:
-    """One force's evidence for one year: evidence/<key>/."""
+    """One force's evidence for one year: evidence/<key>/.
+
+    Whole when `broken` is empty. Otherwise what could be read, for the checks: a file with schema
+    errors keeps its valid parts, an area file that could not be read is missing from `areas`, and a
+    force.yaml or glossary.yaml that gave nothing is None."""
 
     key: str
-    force: m.Force
+    framework_key: str  # criteria/<framework_key>/
+    force_file: m.Force | None
     areas: dict[str, m.AreaEvidence]
-    glossary: m.Glossary
+    glossary_file: m.Glossary | None
     docs: dict[str, Document] = field(default_factory=dict)  # force, glossary, area:<id>
+    broken: dict[str, Document | None] = field(default_factory=dict)  # role -> the file as read (None: unreadable)
+
+    @property
+    def complete(self) -> bool:
+        return not self.broken
+
+    @property
+    def force(self) -> m.Force:
+        """force.yaml; reports and diffs are made only of a force that loaded whole."""
+        if self.force_file is None:
+            raise LookupError(f"evidence/{self.key}/force.yaml did not load")
+        return self.force_file
+
+    @property
+    def glossary(self) -> m.Glossary:
+        """glossary.yaml; reports are made only of a force that loaded whole."""
+        if self.glossary_file is None:
+            raise LookupError(f"evidence/{self.key}/glossary.yaml did not load")
+        return self.glossary_file
+
+    def as_read(self, role: str, *pattern: str) -> set[str]:
+        """As FrameworkBundle.as_read."""
+        return strings_at(self.broken.get(role), pattern)
+
+    def lost(self, role: str, path: Path_) -> bool:
+        """Whether what is at `path` lost parts in error: the file as read holds something else there."""
+        written = self.broken.get(role)
+        if written is None or role not in self.docs:
+            return False
+        return as_written(self.docs[role], written, path) != _node(self.docs[role].data, path)
+
+
+def _node(data: object, path: Path_) -> object:
+    for el in path:
+        data = data[el] if isinstance(data, dict) and el in data or isinstance(data, list) and isinstance(el, int) else None  # type: ignore[index]
+    return data
 
 
 @dataclass
@@ -53,7 +117,7 @@ class Project:
     forces: dict[str, ForceBundle]
 
     def framework_for(self, force: ForceBundle) -> FrameworkBundle:
-        return self.frameworks[force.force.framework]
+        return self.frameworks[force.framework_key]
 
     def documents(self) -> list[Document]:
         out = [d for f in self.frameworks.values() for d in f.docs.values()]
@@ -61,142 +125,110 @@ class Project:
         return out
 
 
-def _read(path: Path, root: Path, model: type[M], diags: Diagnostics, cache: ParseCache | None) -> tuple[M | None, Document | None]:
+@dataclass
+class _Reader:
+    """Reads one folder's files into models, keeping their documents and noting the files with errors."""
+
+    root: Path
+    diags: Diagnostics
+    cache: ParseCache | None
+    overrides: Overrides | None
+    docs: dict[str, Document] = field(default_factory=dict)
+    broken: dict[str, Document | None] = field(default_factory=dict)
+
+    def read(self, role: str, path: Path, model: type[M], required: str = "") -> M | None:
+        """The file's model (its valid parts when it fails its schema), or None when nothing could be kept.
+        A missing file is an error when `required` says what it holds, and nothing otherwise."""
+        if not self.exists(path):
+            if required:
+                rel = relpath(path, self.root)
+                self.diags.error(Loc(rel), "E201", f"missing required file: {required}", f"create {rel}")
+                self.broken[role] = None
+            return None
+        try:
+            doc = _load(path, self.root, self.overrides, self.cache)
+        except HmicError as e:
+            self.diags.extend(e.diagnostics)
+            self.broken[role] = None
+            return None
+        self.docs[role] = doc
+        if not isinstance(doc.data, dict):
+            kind = "a list" if isinstance(doc.data, list) else "a single value"
+            self.diags.error(
+                doc.loc(()),
+                "E101",
+                f"the file holds {kind}, expected a mapping of keys to values",
+                "start the file with 'key: value' lines; see docs/format.md",
+            )
+            self.broken[role] = doc
+            return None
+        try:
+            return model.model_validate(doc.data)
+        except ValidationError as e:
+            self.diags.extend(diagnostics_for(e, doc, model))
+            self.broken[role] = doc
+            kept = salvage(model, doc, e)
+            if kept is None:
+                return None
+            self.docs[role] = kept[1]
+            return kept[0]
+
+    def exists(self, path: Path) -> bool:
+        return path.exists() or path.is_symlink() or _overridden(path, self.overrides) is not None
+
+
+def _overridden(path: Path, overrides: Overrides | None) -> str | None:
+    if not overrides:
+        return None
     try:
-        doc = load(path, root, cache)
-    except HmicError as e:
-        diags.extend(e.diagnostics)
-        return None, None
-    if not isinstance(doc.data, dict):
-        kind = "a list" if isinstance(doc.data, list) else "a single value"
-        diags.error(
-            doc.loc(()),
-            "E101",
-            f"the file holds {kind}, expected a mapping of keys to values",
-            "start the file with 'key: value' lines; see docs/format.md",
-        )
-        return None, doc
-    try:
-        return model.model_validate(doc.data), doc
-    except ValidationError as e:
-        diags.extend(diagnostics_for(e, doc, model))
-        return None, doc
+        return overrides.get(path.resolve())
+    except (OSError, RuntimeError):  # a symlink loop: not an open document
+        return None
 
 
-def _required(path: Path, root: Path, what: str, diags: Diagnostics) -> bool:
-    if path.exists() or path.is_symlink():
-        return True
-    diags.error(Loc(relpath(path, root)), "E201", f"missing required file: {what}", f"create {relpath(path, root)}")
-    return False
+def _load(path: Path, root: Path, overrides: Overrides | None, cache: ParseCache | None) -> Document:
+    text = _overridden(path, overrides)
+    if text is None or not inside(path, root):  # an editor's text for a link leading out is refused as the file is (E013)
+        return load(path, root, cache)
+    return parse(text.removeprefix("\ufeff"), relpath(path, root))
 
 
-def escapes(folder: Path, root: Path, diags: Diagnostics) -> bool:
-    """Whether `folder` is a symbolic link (or lies under one) leading out of the project: reported (E205),
-    and then never listed or read. A link that stays inside the project is followed."""
-    if inside(folder, root):
-        return False
-    diags.error(
-        Loc(relpath(folder, root) + "/"),
-        "E205",
-        "is a symbolic link leading outside the project; hmic reads only what is inside it",
-        "replace the link with the folder itself, or with a link to a folder inside the project",
-    )
-    return True
-
-
-def _is_folder(p: Path, root: Path) -> bool:
-    """A folder to read, or a link leading out of the project that `escapes` reports (never followed to see what it is)."""
-    return (p.is_symlink() and not inside(p, root)) or p.is_dir()
-
-
-def _yaml_files(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml"))
-
-
-def _unread_yml(p: Path, root: Path, diags: Diagnostics) -> None:
-    """An area's file ending .yml, which hmic would never read: it reads <area>.yaml."""
-    twin = p.with_suffix(".yaml")
-    hint = f"merge it into {twin.name} and delete it" if twin.exists() else f"rename it to {twin.name}"
-    diags.error(Loc(relpath(p, root)), "E213", f"'{p.name}' is not read: hmic reads {twin.name}", hint)
-
-
-def _folders(top: Path, root: Path, diags: Diagnostics, report: bool = True) -> list[Path]:
-    """The folders directly under criteria/ or evidence/, each a framework or a force (or a link leading
-    out of the project, which `escapes` reports); a YAML file beside them is reported (when `report`),
-    never skipped in silence."""
-    folders = []
-    for p in sorted(top.iterdir()):
-        if _is_folder(p, root):
-            folders.append(p)
-        elif report and p.suffix in (".yaml", ".yml"):
-            what = "a framework is a folder criteria/<year>/" if top.name == "criteria" else "a force is a folder evidence/<force>-<year>/"
-            diags.warning(Loc(relpath(p, root)), "W211", f"'{p.name}' is not read: {what}", "move it into the folder it belongs to")
-    return folders
-
-
-def _utf8_name(folder: Path, root: Path, diags: Diagnostics) -> bool:
-    """Whether the folder's name is valid UTF-8; if not, it is reported (its files are not read)."""
-    try:
-        folder.name.encode("utf-8")
-    except UnicodeEncodeError:  # Python keeps the bytes of a name that is not UTF-8 as lone surrogates
-        what = "the folder's name is not valid UTF-8, so it is not read"
-        diags.error(Loc(relpath(folder, root)), "E212", what, "rename it with UTF-8 characters only")
-        return False
-    return True
-
-
-def plain_name(name: str) -> bool:
-    """Whether `name` is a single folder name (no separators, not '.' or '..'), as `framework:` names one."""
-    return name not in ("", ".", "..") and not any(c in name for c in "/\\\0")
-
-
-def load_framework(folder: Path, root: Path, diags: Diagnostics, cache: ParseCache | None = None) -> FrameworkBundle | None:
+def load_framework(
+    folder: Path, root: Path, diags: Diagnostics, cache: ParseCache | None = None, overrides: Overrides | None = None
+) -> FrameworkBundle | None:
+    """criteria/<key>/, or None when framework.yaml gives nothing (everything else rests on it) or the
+    folder is not read (E205, E212)."""
     key = folder.name
-    if not _utf8_name(folder, root, diags):
+    if not readable(folder, root, diags):
         return None
-    docs: dict[str, Document] = {}
-    fw = intro = None
-    if escapes(folder, root, diags):
-        return None
-    if _required(folder / "framework.yaml", root, "the framework (grade scale, areas, grading rules)", diags):
-        fw, d = _read(folder / "framework.yaml", root, m.Framework, diags, cache)
-        if d:
-            docs["framework"] = d
-    if _required(folder / "introduction.yaml", root, "the standard introduction", diags):
-        intro, d = _read(folder / "introduction.yaml", root, m.Introduction, diags, cache)
-        if d:
-            docs["introduction"] = d
-    national = None
-    if (folder / "national-results.yaml").exists() or (folder / "national-results.yaml").is_symlink():
-        national, d = _read(folder / "national-results.yaml", root, m.NationalResults, diags, cache)
-        if d:
-            docs["national"] = d
+    r = _Reader(root, diags, cache, overrides)
+    fw = r.read("framework", folder / "framework.yaml", m.Framework, "the framework (grade scale, areas, grading rules)")
+    intro = r.read("introduction", folder / "introduction.yaml", m.Introduction, "the standard introduction")
+    national = r.read("national", folder / "national-results.yaml", m.NationalResults)
     areas: dict[str, m.AreaCriteria] = {}
     area_dir = folder / "areas"
-    known = {a.id for a in fw.areas} if fw else set()
-    if (area_dir.is_dir() or area_dir.is_symlink()) and escapes(area_dir, root, diags):
-        fw = None  # its area files are not read, so the framework is not complete
-    elif fw:
-        for a in fw.areas:
-            p = area_dir / f"{a.id}.yaml"
-            if _required(p, root, f"national context and criteria for area '{a.id}'", diags):
-                ac, d = _read(p, root, m.AreaCriteria, diags, cache)
-                if d:
-                    docs[f"area:{a.id}"] = d
-                if ac:
-                    areas[a.id] = ac
-    if fw and area_dir.is_dir():
-        for p in _yaml_files(area_dir):
-            if fw and p.stem in known and p.suffix == ".yml":
-                _unread_yml(p, root, diags)
-            elif fw and p.stem not in known:
+    # areas/ leading out of the project is never listed or read: each area's criteria are as if unreadable
+    refused = (area_dir.is_dir() or area_dir.is_symlink()) and escapes(area_dir, root, diags)
+    for a in fw.areas if fw else []:
+        if refused:
+            r.broken[f"area:{a.id}"] = None
+            continue
+        ac = r.read(f"area:{a.id}", area_dir / f"{a.id}.yaml", m.AreaCriteria, f"national context and criteria for area '{a.id}'")
+        if ac:
+            areas[a.id] = ac
+    known = sorted({a.id for a in fw.areas} | strings_at(r.broken.get("framework"), ("areas", "*", "id"))) if fw else []
+    if area_dir.is_dir() and fw and not refused:
+        for p in yaml_files(area_dir, overrides):
+            if p.stem in known and p.suffix == ".yml":
+                unread_yml(p, root, diags)
+            elif p.stem not in known:
                 diags.error(
                     Loc(relpath(p, root)),
                     "E202",
                     f"'{p.stem}' is not an area of the {key} framework",
-                    "rename the file to one of: " + ", ".join(sorted(known)),
+                    "rename the file to one of: " + one_of(p.stem, known),
                 )
-    for p in _yaml_files(folder):
+    for p in yaml_files(folder, overrides):
         if p.name not in ("framework.yaml", "introduction.yaml", "national-results.yaml"):
             diags.error(
                 Loc(relpath(p, root)),
@@ -204,85 +236,102 @@ def load_framework(folder: Path, root: Path, diags: Diagnostics, cache: ParseCac
                 f"unexpected file '{p.name}' in a framework folder",
                 "expected framework.yaml, introduction.yaml, national-results.yaml and areas/<area>.yaml",
             )
-    if fw is None or intro is None:
+    if fw is None:
         return None
-    return FrameworkBundle(key, fw, intro, areas, national, docs)
+    return FrameworkBundle(key, fw, intro, areas, national, r.docs, r.broken)
 
 
 def load_force(
-    folder: Path, root: Path, frameworks: dict[str, FrameworkBundle], diags: Diagnostics, cache: ParseCache | None = None
+    folder: Path,
+    root: Path,
+    frameworks: dict[str, FrameworkBundle],
+    diags: Diagnostics,
+    cache: ParseCache | None = None,
+    overrides: Overrides | None = None,
 ) -> ForceBundle | None:
+    """evidence/<key>/: whatever of it can be read, or None when its framework is not known (then each
+    file is still checked against its schema) or the folder is not read (E205, E212)."""
     key = folder.name
-    if not _utf8_name(folder, root, diags):
+    if not readable(folder, root, diags):
         return None
-    docs: dict[str, Document] = {}
-    force = glossary = None
-    if escapes(folder, root, diags):
-        return None
-    if _required(folder / "force.yaml", root, "the force's title page and overview", diags):
-        force, d = _read(folder / "force.yaml", root, m.Force, diags, cache)
-        if d:
-            docs["force"] = d
-    if _required(folder / "glossary.yaml", root, "the glossary of terms and abbreviations", diags):
-        glossary, d = _read(folder / "glossary.yaml", root, m.Glossary, diags, cache)
-        if d:
-            docs["glossary"] = d
-    if force is None:
-        return None
-    fb = frameworks.get(force.framework)
-    if fb is None and not plain_name(force.framework):
-        # Never a path: criteria/<that> might exist (so the force would be skipped as if its framework
-        # had errors), or lie outside the project.
-        plain = force.framework.replace("\\", "/").strip("/").rsplit("/", 1)[-1]
-        diags.error(
-            docs["force"].loc(("framework",)),
-            "E210",
-            f"framework '{force.framework}' is a path, not the name of a folder under criteria/",
-            f'write the folder\'s name alone: framework: "{plain}"' if plain_name(plain) else "write the name of a folder under criteria/",
-        )
-        return None
-    if fb is None and (root / "criteria" / force.framework / "framework.yaml").exists():
-        return None  # the framework is there but has errors, already reported: nothing more to say here
+    r = _Reader(root, diags, cache, overrides)
+    force = r.read("force", folder / "force.yaml", m.Force, "the force's title page and overview")
+    glossary = r.read("glossary", folder / "glossary.yaml", m.Glossary, "the glossary of terms and abbreviations")
+    named = force.framework if force else next(iter(strings_at(r.broken.get("force"), ("framework",))), None)
+    guess = key.rsplit("-", 1)[-1] if named is None and "force" not in r.docs else None  # force.yaml unreadable: the folder's year
+    fb = frameworks.get(named or guess or "") if named is None or plain_name(named) else None
     if fb is None:
-        where = docs["force"].loc(("framework",))
-        have = ", ".join(sorted(frameworks)) or "none"
-        diags.error(where, "E203", f"framework '{force.framework}' not found under criteria/", f"available: {have}")
+        _schema_only(folder, key, named, frameworks, r)
         return None
     areas: dict[str, m.AreaEvidence] = {}
     for a in fb.framework.areas:
-        p = folder / f"{a.id}.yaml"
-        if _required(p, root, f"evidence for area '{a.id}' ({a.title})", diags):
-            ae, d = _read(p, root, m.AreaEvidence, diags, cache)
-            if d:
-                docs[f"area:{a.id}"] = d
-            if ae:
-                areas[a.id] = ae
+        ae = r.read(f"area:{a.id}", folder / f"{a.id}.yaml", m.AreaEvidence, f"evidence for area '{a.id}' ({a.title})")
+        if ae:
+            areas[a.id] = ae
     known = {a.id for a in fb.framework.areas} | {"force", "glossary"}
-    for p in _yaml_files(folder):
+    for p in yaml_files(folder, overrides):
         if p.stem in known and p.suffix == ".yml":
-            _unread_yml(p, root, diags)
+            unread_yml(p, root, diags)
         elif p.stem not in known:
             diags.error(
                 Loc(relpath(p, root)),
                 "E202",
                 f"'{p.stem}' is not an area of the {fb.key} framework",
-                "rename the file to one of: " + ", ".join(a.id for a in fb.framework.areas),
+                "rename the file to one of: " + one_of(p.stem, [a.id for a in fb.framework.areas]),
             )
-    if glossary is None or len(areas) != len(fb.framework.areas):
-        return None
-    return ForceBundle(key, force, areas, glossary, docs)
+    return ForceBundle(key, fb.key, force, areas, glossary, r.docs, r.broken)
 
 
-def load_frameworks(root: Path, diags: Diagnostics, cache: ParseCache | None = None) -> dict[str, FrameworkBundle]:
+def _schema_only(folder: Path, key: str, named: str | None, frameworks: dict[str, FrameworkBundle], r: _Reader) -> None:
+    """A force whose framework is unknown: say why once, and check each of its files against its schema."""
+    doc = r.docs.get("force")
+    where = doc.loc(("framework",)) if doc else Loc(f"{relpath(folder, r.root)}/force.yaml", 1, 1)
+    fw_file = r.root / "criteria" / (named or "") / "framework.yaml"
+    if named and not plain_name(named):
+        # Never a path: criteria/<that> might exist (so the force would be checked as if its framework had
+        # errors), or lie outside the project.
+        plain = named.replace("\\", "/").strip("/").rsplit("/", 1)[-1]
+        r.diags.error(
+            where,
+            "E210",
+            f"framework '{named}' is a path, not the name of a folder under criteria/",
+            f'write the folder\'s name alone: framework: "{plain}"' if plain_name(plain) else "write the name of a folder under criteria/",
+        )
+    elif named and (fw_file.exists() or _overridden(fw_file, r.overrides) is not None):
+        r.diags.warning(
+            where,
+            "W800",
+            f"evidence/{key} is checked against the schema only: criteria/{named}/framework.yaml has errors",
+            "fix them, and every check of this force runs",
+        )
+    elif named:
+        r.diags.error(
+            where, "E203", f"framework '{named}' not found under criteria/", "available: " + (one_of(named, sorted(frameworks)) or "none")
+        )
+    elif doc is None or "force" in r.broken:
+        r.diags.warning(
+            where,
+            "W800",
+            f"evidence/{key} is checked against the schema only: force.yaml does not say which framework it follows",
+            "fix force.yaml, and every check of this force runs",
+        )
+    for p in yaml_files(folder, r.overrides):
+        if p.stem in ("force", "glossary") and p.suffix == ".yml":
+            unread_yml(p, r.root, r.diags)
+        elif p.stem not in ("force", "glossary"):
+            r.read(f"area:{p.stem}", p, m.AreaEvidence)
+
+
+def load_frameworks(
+    root: Path, diags: Diagnostics, cache: ParseCache | None = None, overrides: Overrides | None = None
+) -> dict[str, FrameworkBundle]:
     """Every framework under criteria/, checking that the project's two top folders exist."""
     frameworks: dict[str, FrameworkBundle] = {}
     crit = root / "criteria"
-    for top, what in ((crit, "criteria/ (the inspection frameworks)"), (root / "evidence", "evidence/ (one folder per force and year)")):
-        if not top.is_dir():
-            diags.error(Loc(top.name + "/"), "E201", f"missing folder {what}", f"is --root {root} the project folder?")
+    diags.extend(missing_folders(root))
     if crit.is_dir() and not escapes(crit, root, diags):
-        for folder in _folders(crit, root, diags):
-            fb = load_framework(folder, root, diags, cache)
+        for folder in subfolders(crit, root, diags):
+            fb = load_framework(folder, root, diags, cache, overrides)
             if fb:
                 frameworks[fb.key] = fb
     return frameworks
@@ -293,23 +342,25 @@ def force_folders(root: Path, only: list[str] | None, diags: Diagnostics) -> lis
     ev = root / "evidence"
     if not ev.is_dir() or escapes(ev, root, diags):
         return []
-    folders = _folders(ev, root, diags, report=not only)
+    folders = subfolders(ev, root, diags, report=not only)
     names = [p.name for p in folders]
     for name in only or []:
         if name not in names:
             diags.error(
-                Loc(f"evidence/{name}"), "E204", f"no evidence folder for force '{name}'", "available: " + (", ".join(names) or "none")
+                Loc(f"evidence/{name}"), "E204", f"no evidence folder for force '{name}'", "available: " + (one_of(name, names) or "none")
             )
     return [f for f in folders if not only or f.name in only]
 
 
-def load_project(root: Path, only: list[str] | None = None, cache: ParseCache | None = None) -> tuple[Project, Diagnostics]:
-    """Read everything under `root`; problems are collected, never raised."""
+def load_project(
+    root: Path, only: list[str] | None = None, cache: ParseCache | None = None, overrides: Overrides | None = None
+) -> tuple[Project, Diagnostics]:
+    """Read everything under `root` (with `overrides` read in place of the files they name); problems are collected, never raised."""
     diags = Diagnostics()
-    frameworks = load_frameworks(root, diags, cache)
+    frameworks = load_frameworks(root, diags, cache, overrides)
     forces: dict[str, ForceBundle] = {}
     for folder in force_folders(root, only, diags):
-        fo = load_force(folder, root, frameworks, diags, cache)
+        fo = load_force(folder, root, frameworks, diags, cache, overrides)
         if fo:
             forces[fo.key] = fo
     return Project(root, frameworks, forces), diags

@@ -9,7 +9,7 @@ from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
-from ..diagnostics import Diagnostic, Loc
+from ..diagnostics import Diagnostic, Loc, one_of
 from .loader import Document, Path_
 
 
@@ -118,7 +118,7 @@ def diagnostics_for(err: ValidationError, doc: Document, root: type[BaseModel]) 
             msg = f"unknown key '{key}'"
             if close:
                 msg += f" (did you mean '{close[0]}'?)"
-            hint = "expected one of: " + ", ".join(allowed) if allowed else ""
+            hint = "expected one of: " + one_of(key, allowed) if allowed else ""
             code = "E104"
         elif typ == "missing":
             model = model_at(root, loc[:-1])

@@ -251,7 +251,7 @@ def load_snapshot(root: Path, folder: Path, label: str) -> Snapshot:
                 frameworks[fb.key] = fb
     diags = Diagnostics()
     fo = load_force(folder, root, frameworks, diags)
-    if fo is None:
+    if fo is None or not fo.complete:
         raise DiffError(f"{label} cannot be read", diagnostics=sorted(set(diags.errors + fw_diags.errors), key=lambda d: (d.loc, d.code)))
     return Snapshot(label, fo, frameworks[fo.force.framework])
 

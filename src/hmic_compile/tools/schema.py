@@ -77,7 +77,11 @@ def generate(kind: Kind) -> dict[str, Any]:
 
 def render(kind: Kind) -> str:
     """The schema as committed: sorted keys, two-space indent, one trailing newline."""
-    return json.dumps(generate(kind), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    return dump(generate(kind))
+
+
+def dump(schema: dict[str, Any]) -> str:
+    return json.dumps(schema, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
 def all_schemas() -> dict[str, str]:
@@ -105,8 +109,13 @@ def kind_of(rel: str) -> Kind | None:
 
 
 def modeline(file: Path, kind: Kind, schemas: Path) -> str:
-    """The first line that points the YAML language server at the schema, relative to the file."""
-    rel = os.path.relpath(schemas.resolve() / kind.filename, file.resolve().parent)
+    """The first line that points the YAML language server at the kind's generic schema, relative to the file."""
+    return modeline_to(file, schemas / kind.filename)
+
+
+def modeline_to(file: Path, schema: Path) -> str:
+    """The first line that points the YAML language server at `schema`, relative to the file."""
+    rel = os.path.relpath(schema.resolve(), file.resolve().parent)
     return MODELINE_PREFIX + PurePosixPath(*Path(rel).parts).as_posix()
 
 
@@ -161,20 +170,27 @@ class Plan:
 
 
 def plan(root: Path, out: Path, annotate: bool) -> Plan:
-    """What to write; an `out` inside the project that leads out of it through a symbolic link is refused (exit 2)."""
+    """The generic schemas, each sound framework's own in out/<framework>/, and (with `annotate`) each
+    file's first line pointing at the most exact schema there is for it. An `out` inside the project that
+    leads out of it through a symbolic link is refused (exit 2)."""
+    from .schema_framework import framework_schemas, schema_for, sound_frameworks
+
     if within(out, root) and not inside(out, root):
         raise CommandError(
             f"{out} leads out of the project through a symbolic link inside it (to {os.path.realpath(out)})",
             "remove the link, or give the folder it leads to as --out",
             usage=True,
         )
+    frameworks = sound_frameworks(root)
     schemas = {out / name: text for name, text in all_schemas().items()}
+    for fb in frameworks.values():
+        schemas |= {out / fb.key / name: dump(s) for name, s in framework_schemas(fb).items()}
     modelines: dict[Path, str] = {}
     if annotate:
         for p, kind in yaml_files(root):
             text = read_text(p)
             if text is not None:  # `hmic validate` reports unreadable files
-                modelines[p] = with_modeline(text, modeline(p, kind, out))
+                modelines[p] = with_modeline(text, modeline_to(p, out / schema_for(root, p, kind, frameworks)))
     return Plan(schemas, modelines)
 
 
