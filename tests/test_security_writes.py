@@ -233,6 +233,21 @@ def test_schema_refuses_a_schemas_folder_that_leads_out_of_the_project(tmp_path:
     assert _tree(victim) == before
 
 
+@pytest.mark.parametrize("check", [False, True], ids=["write", "check"])
+def test_schema_refuses_a_framework_s_schemas_folder_that_is_a_link(tmp_path: Path, check: bool) -> None:
+    root = _project(tmp_path)
+    victim = _victim(tmp_path)
+    shutil.rmtree(root / "schemas" / "2024")
+    os.symlink(victim, root / "schemas" / "2024")  # schemas/ itself is a real folder: the link is one level down
+    before = _tree(victim)
+    code, output = _schema(root, *(["--check"] if check else []))
+    assert code == 2
+    assert (
+        f"error: {root / 'schemas' / '2024'} is a symbolic link; hmic writes the framework's schemas into a folder of that name" in output
+    )
+    assert _tree(victim) == before
+
+
 def test_annotate_never_rewrites_a_file_through_a_link(tmp_path: Path) -> None:
     root = _project(tmp_path)
     victim = _victim(tmp_path)

@@ -184,6 +184,7 @@ def plan(root: Path, out: Path, annotate: bool) -> Plan:
     frameworks = sound_frameworks(root)
     schemas = {out / name: text for name, text in all_schemas().items()}
     for fb in frameworks.values():
+        _own_folder(out / fb.key)
         schemas |= {out / fb.key / name: dump(s) for name, s in framework_schemas(fb).items()}
     modelines: dict[Path, str] = {}
     if annotate:
@@ -192,6 +193,14 @@ def plan(root: Path, out: Path, annotate: bool) -> Plan:
             if text is not None:  # `hmic validate` reports unreadable files
                 modelines[p] = with_modeline(text, modeline_to(p, out / schema_for(root, p, kind, frameworks)))
     return Plan(schemas, modelines)
+
+
+def _own_folder(folder: Path) -> None:
+    """A framework's schemas folder is a real folder or not there yet: never written through a symbolic
+    link a pull request may have committed under that name (exit 2)."""
+    if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
+        what = "a symbolic link" if folder.is_symlink() else "not a folder"
+        raise CommandError(f"{folder} is {what}; hmic writes the framework's schemas into a folder of that name", "remove it", usage=True)
 
 
 def write(paths: dict[Path, str]) -> None:
