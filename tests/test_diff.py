@@ -211,6 +211,28 @@ def test_a_broken_side_is_reported(tmp_path: Path) -> None:
     assert "cannot be read" in r.output
 
 
+@pytest.mark.parametrize("how", ["in error", "unreadable", "linked out"])
+def test_a_framework_read_only_in_part_stops_the_diff(tmp_path: Path, how: str) -> None:
+    """Grades are derived from every area's criteria: a framework that loads only in part (its files' valid
+    parts, an area file that cannot be read, areas/ refused as a link out: E205) is said, never diffed with '-'."""
+    old, new = _copy(tmp_path / "old"), _copy(tmp_path / "new")
+    _edit(new, "public-contact.yaml", ("grade: Good", "grade: Outstanding\ngrade_rationale: Better than it was."))
+    areas = new / "criteria" / "2024" / "areas"
+    if how == "in error":
+        text = (areas / "public-contact.yaml").read_text(encoding="utf-8")
+        (areas / "public-contact.yaml").write_text(text.replace("criteria:", "critera:", 1), encoding="utf-8")
+    elif how == "unreadable":
+        (areas / "public-contact.yaml").write_text("criteria: [\n", encoding="utf-8")
+    else:
+        shutil.move(areas, tmp_path / "elsewhere")
+        areas.symlink_to(tmp_path / "elsewhere")
+    r = runner.invoke(app, ["diff", str(old / FORCE), str(new / FORCE)])
+    assert r.exit_code == 1, r.output
+    assert f"error: {new / FORCE} cannot be read" in r.output
+    assert {"in error": "error[E104]", "unreadable": "error[E002]", "linked out": "error[E205]"}[how] in r.output
+    assert "Outstanding" not in r.output
+
+
 # --- git revisions ----------------------------------------------------------------------
 
 git = pytest.mark.skipif(shutil.which("git") is None, reason="needs git")

@@ -251,9 +251,11 @@ def load_snapshot(root: Path, folder: Path, label: str) -> Snapshot:
                 frameworks[fb.key] = fb
     diags = Diagnostics()
     fo = load_force(folder, root, frameworks, diags)
-    if fo is None or not fo.complete:
+    # Grades are derived from the framework's rules and each area's criteria: none may be missing or in error.
+    rules = fo is not None and any(r == "framework" or r.startswith("area:") for r in frameworks[fo.framework_key].broken)
+    if fo is None or not fo.complete or rules:
         raise DiffError(f"{label} cannot be read", diagnostics=sorted(set(diags.errors + fw_diags.errors), key=lambda d: (d.loc, d.code)))
-    return Snapshot(label, fo, frameworks[fo.force.framework])
+    return Snapshot(label, fo, frameworks[fo.framework_key])
 
 
 def _git(root: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
