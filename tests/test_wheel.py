@@ -10,6 +10,7 @@ hmic_compile itself comes from the wheel, never from the repository's src/).
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -102,3 +103,16 @@ def test_the_installed_hmic_sandboxes_a_project_s_templates(installed: Path, tmp
     proc = subprocess.run(run, cwd=tmp_path, capture_output=True, text=True, env=_env(), timeout=300)
     assert proc.returncode == 1
     assert "error[E601]: template error: access to attribute" in proc.stderr and "is unsafe" in proc.stderr
+
+
+def test_the_installed_hmic_writes_sarif_with_every_rule_s_help(installed: Path, tmp_path: Path) -> None:
+    """The SARIF writer's rule texts (tools/diagnostic_codes.json) ship in the wheel."""
+    project = tmp_path / "project"
+    shutil.copytree(REPO / "tests" / "fixtures" / "mini", project)
+    pc = project / "evidence" / "testshire-2024" / "public-contact.yaml"
+    pc.write_text(pc.read_text(encoding="utf-8").replace("[pc-answer-times]", "[pc-answer-time]"), encoding="utf-8")
+    run = [str(installed / "hmic"), "validate", "--root", str(project), "--format", "sarif"]
+    proc = subprocess.run(run, cwd=tmp_path, capture_output=True, text=True, env=_env(), timeout=300)
+    assert proc.returncode == 1, proc.stderr
+    (rule,) = json.loads(proc.stdout)["runs"][0]["tool"]["driver"]["rules"]
+    assert rule["id"] == "E404" and rule["fullDescription"]["text"].startswith("a citation that is not the id of")
