@@ -13,12 +13,12 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 from . import __version__
-from .console import complete_force, err, plural, print_diagnostics, report_builds, shown
+from .console import complete_force, err, plural, print_diagnostics, report_builds, report_created, shown
 from .diagnostics import CommandError, HmicError
 
 app = typer.Typer(
     name="hmic",
-    help="Compile HMIC police inspection reports from YAML criteria and evidence.",
+    help="Compile police inspection reports from YAML criteria and evidence.",
     no_args_is_help=True,
     add_completion=True,
     rich_markup_mode=None,
@@ -82,7 +82,7 @@ def _version(value: bool) -> None:
 def main(
     version: Annotated[bool | None, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")] = None,
 ) -> None:
-    """Compile HMIC police inspection reports from YAML criteria and evidence."""
+    """Compile police inspection reports from YAML criteria and evidence."""
 
 
 @app.command()
@@ -124,7 +124,7 @@ def grade(
     ] = None,
     format: Annotated[GradeFormat, typer.Option("--format", help="text or json.")] = GradeFormat.text,
 ) -> None:
-    """Derive each area's grade from the Specific Grading Criteria and show how.
+    """Derive each area's grade from the framework's criteria and grading rules, and show how.
 
     Example: hmic grade norfolk-2007 --explain domestic-violence
     """
@@ -258,9 +258,9 @@ app.add_typer(new_app, name="new")
 
 @new_app.callback()
 def new() -> None:
-    """Start new files from a framework.
+    """Start new files: a force's evidence from its framework, or a framework from another.
 
-    Example: hmic new force suffolk --year 2007
+    Example: hmic new force suffolk --framework 2007
     """
 
 
@@ -268,29 +268,49 @@ def new() -> None:
 @boundary
 def new_force(
     name: Annotated[str, typer.Argument(help="The force's name in lower case with hyphens, e.g. west-midlands.", show_default=False)],
-    year: Annotated[
-        int, typer.Option("--year", help="The inspection year; its framework is criteria/YEAR/.", min=1800, max=9999, show_default=False)
-    ],
+    framework: Annotated[str | None, typer.Option("--framework", help="The framework's folder under criteria/, e.g. peel-2016.")] = None,
+    year: Annotated[int | None, typer.Option("--year", help="Short for --framework: the one framework of YEAR.", min=1800)] = None,
     root: RootOpt = Path("."),
 ) -> None:
-    """Scaffold evidence/NAME-YEAR/: force.yaml, glossary.yaml and one commented file per area of the year's framework.
+    """Scaffold evidence/NAME-YEAR/: force.yaml, glossary.yaml and one commented file per area of the framework.
 
     Each file says what its keys mean, the grade scale, and the criteria of its area to judge. The
     folder is never overwritten.
 
-    Example: hmic new force suffolk --year 2007
+    Example: hmic new force suffolk --framework peel-2016
     """
     from .tools import scaffold
 
-    sc = scaffold.plan(root, name, year)
-    try:
-        folder = scaffold.write(root, sc)
-    except OSError as e:
-        raise CommandError(f"cannot write evidence/{name}-{year}: {e.strerror or e}") from None
-    err(f"created {shown(folder)}/ with {len(sc.files)} files: {', '.join(sc.files)}")
-    for note in sc.notes:
-        err(f"note: {note}")
-    err(f"next: fill them in, then run: hmic validate {sc.key}")
+    sc = scaffold.plan(root, name, framework, year)
+    folder = scaffold.write(root, sc)
+    report_created(
+        folder, f"with {len(sc.files)} files: {', '.join(sc.files)}", sc.notes, f"fill them in, then run: hmic validate {sc.key}"
+    )
+
+
+@new_app.command("framework")
+@boundary
+def new_framework(
+    name: Annotated[str, typer.Argument(help="The new framework's folder under criteria/, e.g. peel-2016.", show_default=False)],
+    source: Annotated[str, typer.Option("--from", help="The framework to start from, e.g. 2007.", show_default=False)],
+    year: Annotated[
+        int | None, typer.Option("--year", help="The framework's year (default: the year NAME ends with).", min=1800, max=9999)
+    ] = None,
+    title: Annotated[str | None, typer.Option("--title", help="The framework's title (default: from NAME).", show_default=False)] = None,
+    root: RootOpt = Path("."),
+) -> None:
+    """Start criteria/NAME/ from an existing framework: its scale, levels, rules, labels and areas, to edit.
+
+    The national results are not copied: they are the other framework's data. The folder is never overwritten.
+
+    Example: hmic new framework peel-2016 --from 2007
+    """
+    from .tools.scaffold_framework import plan_framework, write_framework
+
+    sc = plan_framework(root, name, source, year, title)
+    folder = write_framework(root, sc)
+    then = f"edit them, then run: hmic validate (and start a force with: hmic new force NAME --framework {sc.key})"
+    report_created(folder, f"from criteria/{sc.source}/ with {len(sc.files)} files", sc.notes, then)
 
 
 @app.command()

@@ -96,3 +96,11 @@ def complete_force(ctx: typer.Context, incomplete: str) -> list[str]:
         return sorted(p.name for p in evidence.iterdir() if p.is_dir() and p.name.startswith(incomplete))
     except OSError:
         return []
+
+
+def report_created(folder: Path, what: str, notes: Iterable[str], next_step: str) -> None:
+    """What `hmic new` wrote, its notes, and what to do next."""
+    err(f"created {shown(folder)}/ {what}")
+    for note in notes:
+        err(f"note: {note}")
+    err(f"next: {next_step}")

@@ -34,6 +34,21 @@ def check_force(fo: ForceBundle, fb: FrameworkBundle, diags: Diagnostics) -> Non
             f"folder '{fo.key}' should be named '<force>-{fo.force.year}'",
             f"rename it, e.g. evidence/{fo.key.rsplit('-', 1)[0]}-{fo.force.year}",
         )
+    published = fo.force.publication_year
+    if published is not None and published < fo.force.year:
+        diags.error(
+            fdoc.loc(("publication_year",)),
+            "E322",
+            f"publication year {published} is before the inspection year {fo.force.year}",
+            f"a report is published in its inspection year or later: write publication_year: {fo.force.year} or later, or leave it out",
+        )
+    if fo.force.publisher is None and fw.publisher is None:
+        diags.warning(
+            fdoc.loc(()),
+            "W340",
+            "no publisher: the report's title page names none",
+            f"give 'publisher:' here, or in criteria/{fb.key}/framework.yaml for every force of the framework",
+        )
     area_ids = [a.id for a in fw.areas]
     for aid, pg in fo.force.previous_grades.items():
         if aid not in area_ids:
@@ -67,6 +82,9 @@ def check_force(fo: ForceBundle, fb: FrameworkBundle, diags: Diagnostics) -> Non
         doc = fo.docs[f"area:{ad.id}"]
         if ev.area != ad.id:
             diags.error(doc.loc(("area",)), "E308", f"area '{ev.area}' does not match the file name '{ad.id}.yaml'", f"write area: {ad.id}")
+        if not ev.inspected:
+            _check_not_inspected(ad, ev, doc, diags)
+            continue
         if ad.graded and ev.grade is None and not ev.judgements and not ev.factors and not ev.grade_rationale:
             # A draft, as `hmic new force` writes it: nothing judged or awarded yet. A warning (--strict fails it).
             diags.warning(
@@ -86,6 +104,26 @@ def check_force(fo: ForceBundle, fb: FrameworkBundle, diags: Diagnostics) -> Non
         if ev.grade is not None and ev.grade not in grades:
             diags.error(doc.loc(("grade",)), "E302", f"grade '{ev.grade}' is not on the scale", suggest(ev.grade, grades))
         _check_judgements(fo, fb, ad, ev, doc, ids, diags)
+
+
+def _check_not_inspected(ad: m.AreaDef, ev: m.AreaEvidence, doc: Document, diags: Diagnostics) -> None:
+    """An area the force was not inspected in: it has findings, perhaps, but nothing graded."""
+    if not ad.graded:
+        diags.error(
+            doc.loc(("inspected",)),
+            "E323",
+            f"area '{ad.id}' is not graded, so it cannot be marked not inspected",
+            "remove 'inspected: false'",
+        )
+        return
+    for key in ("grade", "grade_rationale", "judgements", "factors"):
+        if getattr(ev, key):
+            diags.error(
+                doc.loc((key,), key=True),
+                "E321",
+                f"area '{ad.id}' is marked not inspected (inspected: false), so it takes no {key}",
+                f"remove '{key}', or 'inspected: false' if the force was inspected",
+            )
 
 
 def _check_judgements(

@@ -105,6 +105,13 @@ def check_glossary(fo: ForceBundle, shared: PrintedWords, diags: Diagnostics, sh
     """Every abbreviation in the report's text has a glossary entry; every entry is used."""
     gdoc = fo.docs["glossary"]
     terms = [t.term for t in fo.glossary.terms]
+    if not terms:
+        diags.warning(
+            gdoc.loc(("terms",), key=True),
+            "W341",
+            "the glossary has no terms, so the report has no glossary",
+            "add the report's terms and abbreviations under 'terms', each {term, meaning}",
+        )
     known = set(terms) | set(fo.glossary.unexpanded)
     first: dict[str, int] = {}
     for i, t in enumerate(terms):

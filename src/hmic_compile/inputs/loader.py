@@ -72,7 +72,8 @@ def _check_key(key: str, pos: tuple[int, int]) -> None:
     bad = [c for c in key if unicodedata.category(c) in _INVISIBLE]
     if bad:
         names = ", ".join(f"U+{ord(c):04X} {unicodedata.name(c, 'control character')}" for c in dict.fromkeys(bad))
-        raise _Error(*pos, "E012", f"key {key!r} contains invisible characters ({names})", "type the key with plain letters")
+        shown = "".join(f"[U+{ord(c):04X}]" if unicodedata.category(c) in _INVISIBLE else c for c in key)
+        raise _Error(*pos, "E012", f"key '{shown}' contains invisible characters ({names})", "type the key with plain letters")
 
 
 @contextmanager
@@ -260,6 +261,8 @@ def parse(text: str, rel: str) -> Document:
             raise HmicError([Diagnostic(where, "E010", f"nesting deeper than {MAX_DEPTH} levels", hint="flatten the structure")]) from None
         tab = "tab" in what.lower() or (mark is not None and _is_tab_at(text, mark))
         hint = "YAML indents with spaces, never tabs" if tab else "check the YAML syntax at this point"
+        if not tab and "mapping values are not allowed" in what:
+            hint = "a ': ' inside a value starts a mapping: put the whole value in quotes, or write it as a folded block (>-)"
         raise HmicError([Diagnostic(Loc(rel, line, col), "E002", f"YAML syntax error: {what}", hint=hint)]) from None
     except yaml.YAMLError as e:  # reader errors that _check_characters did not foresee
         position = getattr(e, "position", None)

@@ -112,9 +112,64 @@ class Section(Model):
 # --- the framework (criteria/<year>/) ---------------------------------------------------
 
 
+# The value of a force's area in the national results, and the key of a totals row, when the force was not
+# inspected in that area: reserved, so no grade may take the name.
+NOT_INSPECTED = "not inspected"
+
+
 class Grade(Model):
     name: Line
+    short: Line | None = Field(None, description="The grade's name on a chart's axis, when the full name is too long to label a bar.")
     definition: list[Block] = []
+
+
+class AreaLabels(Model):
+    """Headings and phrases of an area's section: a framework, one of its areas or a force's area file may set them.
+
+    Every key is optional; hmic's neutral defaults (docs/format.md, "Labels") fill in the rest.
+    """
+
+    grade: Text | None = Field(None, description="Before the area's grade.")
+    national_grade_distribution: Text | None = Field(None, description="The heading of the area's national distribution.")
+    national_context: Text | None = Field(None, description="The heading of the framework's national context for the area.")
+    contextual_factors: Text | None = Field(None, description="The heading of the force's own context for the area.")
+    strengths: Text | None = None
+    work_in_progress: Text | None = None
+    areas_for_improvement: Text | None = None
+    developing_practice: Text | None = Field(None, description="The heading of each case study.")
+    case_study_area: Text | None = Field(None, description="Before a case study's inspection area.")
+    case_study_title: Text | None = Field(None, description="Before a case study's title.")
+    case_study_problem: Text | None = Field(None, description="The heading of a case study's problem.")
+    case_study_solution: Text | None = Field(None, description="The heading of a case study's solution.")
+    case_study_outcomes: Text | None = Field(None, description="The heading of a case study's outcomes.")
+    case_study_contact: Text | None = Field(None, description="Before a case study's contact.")
+    recommendation: Text | None = Field(None, description="The heading over one recommendation.")
+    recommendations: Text | None = Field(None, description="The heading over several recommendations.")
+    forces: Text | None = Field(None, description="The distribution table's row of counts.")
+    percent_of_forces: Text | None = Field(None, description="The distribution table's row of percentages.")
+    percent_of_forces_inspected: Text | None = Field(
+        None, description="The row of percentages when some forces were not inspected in the area (per cent of those inspected)."
+    )
+    direction_of_travel: Text | None = Field(None, description="Before the change since the previous grade.")
+    professional_judgement: Text | None = Field(None, description="Before a grade rationale.")
+    not_graded: Text | None = Field(None, description="Shown for the grade of an area not yet graded (a draft).")
+    not_inspected: Text | None = Field(None, description="Shown for the grade of an area the force was not inspected in.")
+    no_national_comparison: Text | None = Field(None, description="Said of a graded area the national results give nothing for.")
+
+
+class Labels(AreaLabels):
+    """The report's headings and phrases: the area-level ones above, and those of the report as a whole."""
+
+    findings: Text | None = None
+    national_summary: Text | None = None
+    force_summary: Text | None = None
+    no_national_results: Text | None = Field(None, description="Said when the national results give nothing for any area.")
+    glossary: Text | None = None
+    contents: Text | None = None
+    source: Text | None = Field(None, description="Before the national results' source.")
+    running_title: Text | None = Field(None, description="After the force's name at the head of each page.")
+    draft: Text | None = Field(None, description="The mark on every page of a draft build.")
+    draft_watermark: Text | None = Field(None, description="The watermark behind a draft's pages.")
 
 
 class AreaDef(Model):
@@ -122,7 +177,7 @@ class AreaDef(Model):
     name: Line = Field(description="The area's name in summary tables, e.g. 'Child abuse'.")
     title: Line = Field(description="The area's section heading, e.g. 'Protecting Vulnerable People – Child Abuse'.")
     graded: Flag = True
-    labels: dict[str, Text] = {}
+    labels: AreaLabels = AreaLabels()
 
 
 class Group(Model):
@@ -180,12 +235,13 @@ class Grading(Model):
 class Framework(Model):
     year: int
     title: Text
+    publisher: Line | None = Field(None, description="Who publishes the framework's reports; a force's own 'publisher' overrides it.")
     number_of_forces: int = Field(ge=1)
     grades: list[Grade] = Field(min_length=2, description="Best first.")
     levels: list[Text] = Field(min_length=1, description="Criterion levels, lowest first, e.g. Fair, Good, Excellent.")
     factors: list[Factor] = []
     grading: Grading
-    labels: dict[str, Text] = {}
+    labels: Labels = Labels()
     groups: list[Group] = Field(min_length=1)
     areas: list[AreaDef] = Field(min_length=1)
 
@@ -213,9 +269,19 @@ class AreaCriteria(Model):
 
 
 class NationalResults(Model):
+    """The national results of a framework, per graded area: published totals, per-force grades, or both."""
+
     source: Text
-    totals: dict[Id, dict[Text, int]] = {}
-    forces: dict[Id, dict[Id, Text]] = {}
+    totals: dict[Id, dict[Text, int]] = Field(
+        {},
+        description="Published counts per area: the forces at each grade and, under 'not inspected', those not inspected; "
+        "together they add up to the framework's number_of_forces.",
+    )
+    forces: dict[Id, dict[Id, Text]] = Field(
+        {},
+        description="Each force's grade per area, or 'not inspected'. A force's key is its evidence folder's name less its "
+        "year: evidence/norfolk-2007 is 'norfolk'.",
+    )
 
 
 # --- a force's evidence (evidence/<force>-<year>/) --------------------------------------
@@ -229,10 +295,14 @@ class PreviousGrade(Model):
 class Force(Model):
     name: Line
     year: int
-    framework: Text = Field(description="The framework folder under criteria/, e.g. '2007'.")
-    publisher: Line
+    framework: Text = Field(description="The framework folder under criteria/, e.g. '2007' or 'peel-2016'.")
+    publisher: Line | None = Field(None, description="Who publishes the report; the framework's publisher when absent.")
     title: Line
-    month: Line
+    month: Line = Field(description="The month of publication, e.g. 'March'.")
+    publication_year: int | None = Field(
+        None,
+        description="The year of publication when it is not the inspection year, e.g. 2017 for a 2016 inspection published in March 2017.",
+    )
     isbn: Text | None = None
     copyright: Text | None = None
     first_published: Text | None = None
@@ -276,6 +346,7 @@ class FactorJudgement(Model):
 
 class AreaEvidence(Model):
     area: Id
+    inspected: Flag = Field(True, description="false when the force was not inspected in this area: it then takes no grade or judgements.")
     grade: Text | None = None
     grade_rationale: Text | None = None
     contextual_factors: list[Block] = []
@@ -286,7 +357,9 @@ class AreaEvidence(Model):
     recommendations: list[Recommendation] = []
     judgements: list[CriterionJudgement] = []
     factors: list[FactorJudgement] = []
-    labels: dict[str, Text] = Field({}, description="Heading overrides for this force's section, e.g. a singular 'Area for improvement'.")
+    labels: AreaLabels = Field(
+        AreaLabels(), description="Heading overrides for this force's section, e.g. a singular 'Area for improvement'."
+    )
 
 
 class GlossaryEntry(Model):
@@ -295,7 +368,7 @@ class GlossaryEntry(Model):
 
 
 class Glossary(Model):
-    terms: list[GlossaryEntry] = Field(min_length=1, description="Printed in this order.")
+    terms: list[GlossaryEntry] = Field([], description="Printed in this order; with none, the report has no glossary (W341).")
     unexpanded: list[Text] = Field(
         [], description="Abbreviations the report uses but the printed glossary deliberately leaves out; not printed."
     )

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -17,6 +18,7 @@ if TYPE_CHECKING:
     from .cache import ParseCache
 
 M = TypeVar("M", bound=BaseModel)
+T = TypeVar("T")
 
 
 @dataclass
@@ -29,9 +31,17 @@ class FrameworkBundle:
     areas: dict[str, m.AreaCriteria]
     national: m.NationalResults | None
     docs: dict[str, Document] = field(default_factory=dict)  # by role: framework, introduction, national, area:<id>
+    _kept: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def area(self, area_id: str) -> m.AreaDef:
         return next(a for a in self.framework.areas if a.id == area_id)
+
+    def once(self, key: str, make: Callable[[], T]) -> T:
+        """A value a later stage derives from this framework (its national picture), made on first use and kept."""
+        if key not in self._kept:
+            self._kept[key] = make()
+        value: T = self._kept[key]
+        return value
 
 
 @dataclass

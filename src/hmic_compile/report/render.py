@@ -10,7 +10,6 @@ import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from ..diagnostics import Diagnostic, HmicError, Loc
-from .chart import AXIS_H, CHART_H, CHART_W
 from .draft import Draft, draft_mark
 from .prose import ProseError, md_cell, md_escape
 from .view import Report
@@ -137,9 +136,6 @@ def render(report: Report, env: jinja2.Environment, fmt: str, draft: Draft | Non
         return template.render(
             report=report,
             labels=report.labels,
-            chart_width=CHART_W,
-            chart_height=CHART_H,
-            axis_y=CHART_H - AXIS_H + 14,
             medium=fmt,
             created=created,
             draft=draft_mark(draft, report.labels) if draft else None,
