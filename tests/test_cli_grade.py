@@ -93,4 +93,4 @@ def test_grade_refuses_a_broken_project(tmp_path: Path) -> None:
     (root / "evidence" / "testshire-2024" / "glossary.yaml").write_text("terms: []\n", encoding="utf-8")
     r = runner.invoke(app, ["grade", "--root", str(root)])
     assert r.exit_code == 1
-    assert "evidence/testshire-2024/glossary.yaml:1:8: error[E108]: 'terms' must not be empty; add at least one entry" in r.output
+    assert "evidence/testshire-2024/force.yaml:7:8: error[E603]: abbreviation 'PEEL' is not in the glossary" in r.output

@@ -126,7 +126,7 @@ def test_not_inspected_is_counted_apart_from_the_grades(four: Framework) -> None
     assert totals is not None and (totals.inspected, totals.not_inspected) == (30, 13)
 
 
-def test_the_picture_is_counted_once_per_framework(tmp_path: Path) -> None:
+def test_the_picture_is_counted_once_per_framework() -> None:
     project, _ = load_project(ROOT, ["norfolk-2007"])
     fb = project.frameworks["2007"]
     assert picture(fb) is picture(fb)

@@ -133,9 +133,9 @@ class AreaLabels(Model):
     national_grade_distribution: Text | None = Field(None, description="The heading of the area's national distribution.")
     national_context: Text | None = Field(None, description="The heading of the framework's national context for the area.")
     contextual_factors: Text | None = Field(None, description="The heading of the force's own context for the area.")
-    strengths: Text | None = None
-    work_in_progress: Text | None = None
-    areas_for_improvement: Text | None = None
+    strengths: Text | None = Field(None, description="The heading of the strengths.")
+    work_in_progress: Text | None = Field(None, description="The heading of the work in progress.")
+    areas_for_improvement: Text | None = Field(None, description="The heading of the areas for improvement.")
     developing_practice: Text | None = Field(None, description="The heading of each case study.")
     case_study_area: Text | None = Field(None, description="Before a case study's inspection area.")
     case_study_title: Text | None = Field(None, description="Before a case study's title.")
@@ -160,12 +160,12 @@ class AreaLabels(Model):
 class Labels(AreaLabels):
     """The report's headings and phrases: the area-level ones above, and those of the report as a whole."""
 
-    findings: Text | None = None
-    national_summary: Text | None = None
-    force_summary: Text | None = None
+    findings: Text | None = Field(None, description="The heading of the findings: the summaries of grades.")
+    national_summary: Text | None = Field(None, description="The heading of the national summary of grades.")
+    force_summary: Text | None = Field(None, description="The heading of the force's summary of grades.")
     no_national_results: Text | None = Field(None, description="Said when the national results give nothing for any area.")
-    glossary: Text | None = None
-    contents: Text | None = None
+    glossary: Text | None = Field(None, description="The heading of the glossary.")
+    contents: Text | None = Field(None, description="The heading of the contents.")
     source: Text | None = Field(None, description="Before the national results' source.")
     running_title: Text | None = Field(None, description="After the force's name at the head of each page.")
     draft: Text | None = Field(None, description="The mark on every page of a draft build.")

@@ -94,7 +94,7 @@ def force_yaml(
     sf = sibling.force if sibling else None
     publisher = sf.publisher if sf and sf.publisher != fw.publisher else None
     month = sf.month if sf else "January"
-    # The pattern of the year's other report when there is one: "HMIC Inspection Report Norfolk Constabulary October 2007".
+    # The pattern of another report of the framework when there is one (2007: "HMIC Inspection Report <force> October 2007").
     title = sf.title.replace(sf.name, name) if sf and sf.name in sf.title else f"{fw.title}: {name}"
     borrowed = f"copied from evidence/{sibling.key}/force.yaml" if sibling and sf else "placeholders"
     grades = join([g.name for g in fw.grades])
@@ -124,7 +124,7 @@ def force_yaml(
         header,
         comment(f"{name}, {fw.title}: the title page, the force overview and earlier grades. Every key is described in docs/format.md."),
         "",
-        comment("The force's full name as the report prints it, e.g. 'Norfolk Constabulary'."),
+        comment("The force's full name as the report prints it, e.g. 'Thames Valley Police'."),
         f"name: {scalar(name)}",
         comment("The year of the inspection; it must be the framework's year."),
         f"year: {year}",
@@ -148,9 +148,9 @@ def force_yaml(
         f"  title: {scalar(overview_title)}",
         "  body: []",
         "  #   - >-",
-        "  #     The force's headquarters is located at ...",
+        "  #     The force serves ...",
         "  # sections:",
-        "  #   - title: Geographical description of force area",
+        "  #   - title: The force's area",
         "  #     body:",
         "  #       - ...",
         "",
