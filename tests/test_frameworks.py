@@ -212,3 +212,38 @@ def test_the_framework_s_own_headings_are_used() -> None:
         "Contact: Detective",
     ):
         assert heading in _html_text("peel-2021", "mercia-2021")
+
+
+def _ppm_pixels(data: bytes) -> set[tuple[int, int, int]]:
+    """The distinct colours of a binary PPM (P6) image."""
+    parts = data.split(maxsplit=4)
+    assert parts[0] == b"P6" and parts[3] == b"255"
+    raster = parts[4]
+    return {tuple(raster[i : i + 3]) for i in range(0, len(raster) - 2, 3)}  # type: ignore[misc]
+
+
+def test_the_pdf_draws_every_grade_s_bar_in_its_own_colour(tmp_path: Path) -> None:
+    """What a reader sees on the printed page, rasterised by poppler: each of the seven grades' colours is there."""
+    import shutil
+    import subprocess
+
+    _require_weasyprint()
+    if shutil.which("pdftoppm") is None:
+        if os.environ.get("HMIC_REQUIRE_PDF") == "1":
+            pytest.fail("pdftoppm is required here (HMIC_REQUIRE_PDF=1): apt-get install poppler-utils")
+        pytest.skip("pdftoppm is not installed (poppler-utils)")
+    from hmic_compile.report.palette import styles
+
+    project, _ = _project("seven-grade")
+    data = _build("seven-grade", "riverside-2019", ("pdf",))["report.pdf"]
+    path = tmp_path / "report.pdf"
+    path.write_bytes(data)
+    page = next(n for n, p in enumerate(PdfReader(path).pages, start=1) if "National grade distribution" in p.extract_text())
+    out = subprocess.run(
+        ["pdftoppm", "-f", str(page), "-l", str(page), "-r", "100", str(path)], capture_output=True, check=True, timeout=120
+    ).stdout
+    seen = _ppm_pixels(out)
+    grades = [g.name for g in project.frameworks["quality-2019"].framework.grades]
+    for s in styles(grades):
+        want = tuple(int(s.colour[i : i + 2], 16) for i in (1, 3, 5))
+        assert any(all(abs(a - b) <= 8 for a, b in zip(px, want, strict=True)) for px in seen), f"{s.grade}'s bar ({s.colour}) is not drawn"
