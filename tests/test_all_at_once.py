@@ -31,7 +31,7 @@ MISTAKES = {
     ),
     "schema error in force.yaml (a required key missing)": (
         f"{FORCE}/force.yaml",
-        "publisher: His Majesty's Inspectorate of Constabulary and Fire & Rescue Services\n",
+        "month: March\n",
         "",
     ),
     "unknown criterion": (f"{FORCE}/vulnerable-people.yaml", "  - criterion: vp-g3\n", "  - criterion: vp-g9\n"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -136,8 +137,10 @@ def test_no_outside_requests_in_html(tmp_path: Path, name: str) -> None:
     code, output = _build(tmp_path)
     assert code == 0, output
     text = (tmp_path / "norfolk-2007" / name).read_text(encoding="utf-8")
-    for needle in ("<script", "<link", "@import", "url(", "<img", "<iframe"):
+    for needle in ("<script", "<link", "@import", "<img", "<iframe"):
         assert needle not in text
+    # url(#...) names a pattern of the page's own SVG: only such in-page references are allowed
+    assert re.findall(r"url\((?!#[a-z0-9-]+\))[^)]*\)", text) == []
 
 
 def test_template_cache_keeps_sandboxed_and_trusted_code_apart(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -152,3 +155,34 @@ def test_template_cache_keeps_sandboxed_and_trusted_code_apart(tmp_path: Path, m
     (mine / "report.md.j2").write_text("{{ cycler.__init__.__globals__ }}\n", encoding="utf-8")
     code, output = _build(tmp_path / "out2", "--format", "md", "--templates", str(mine))
     assert code == 1 and "unsafe" in output
+
+
+def _mini_project(tmp_path: Path) -> Path:
+    import shutil
+
+    root = tmp_path / "mini"
+    shutil.copytree(REPO / "tests" / "fixtures" / "mini", root)
+    return root
+
+
+def test_a_force_with_no_glossary_terms_builds_without_a_glossary(tmp_path: Path) -> None:
+    root = _mini_project(tmp_path)
+    (root / "evidence/testshire-2024/glossary.yaml").write_text("terms: []\nunexpanded: [PEEL, MASH]\n", encoding="utf-8")
+    r = runner.invoke(app, ["build", "--root", str(root), "--out", str(tmp_path / "out")])
+    assert r.exit_code == 0, r.output
+    assert "warning[W341]" in r.output
+    md = (tmp_path / "out/testshire-2024/report.md").read_text(encoding="utf-8")
+    html = (tmp_path / "out/testshire-2024/report.html").read_text(encoding="utf-8")
+    assert "## Glossary" not in md and "(#glossary)" not in md
+    assert 'id="glossary"' not in html and 'href="#glossary"' not in html
+
+
+def test_a_framework_without_national_results_builds_and_says_so(tmp_path: Path) -> None:
+    root = _mini_project(tmp_path)
+    (root / "criteria/2024/national-results.yaml").unlink()
+    r = runner.invoke(app, ["build", "--root", str(root), "--out", str(tmp_path / "out")])
+    assert r.exit_code == 0, r.output
+    md = (tmp_path / "out/testshire-2024/report.md").read_text(encoding="utf-8")
+    assert "No national comparison is published for this inspection." in md
+    assert md.count("*No national comparison is published for this area.*") == 2
+    assert "National grade distribution" not in md and "Source:" not in md

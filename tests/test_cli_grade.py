@@ -93,4 +93,17 @@ def test_grade_refuses_a_broken_project(tmp_path: Path) -> None:
     (root / "evidence" / "testshire-2024" / "glossary.yaml").write_text("terms: []\n", encoding="utf-8")
     r = runner.invoke(app, ["grade", "--root", str(root)])
     assert r.exit_code == 1
-    assert "evidence/testshire-2024/glossary.yaml:1:8: error[E108]: 'terms' must not be empty; add at least one entry" in r.output
+    assert "evidence/testshire-2024/force.yaml:7:8: error[E603]: abbreviation 'PEEL' is not in the glossary" in r.output
+
+
+def test_an_area_not_inspected_is_said_so(tmp_path: Path) -> None:
+    root = REPO / "tests" / "fixtures" / "frameworks" / "peel-2021"
+    r = runner.invoke(app, ["grade", "mercia-2021", "--root", str(root)])
+    assert r.exit_code == 0, r.output
+    row = next(ln for ln in r.stdout.splitlines() if ln.startswith("Managing offenders"))
+    assert row.split() == ["Managing", "offenders", "-", "not", "inspected", "-", "not", "inspected", "in", "this", "area"]
+    j = runner.invoke(app, ["grade", "mercia-2021", "--root", str(root), "--format", "json"])
+    area = next(a for a in json.loads(j.stdout)["areas"] if a["area"] == "managing-offenders")
+    assert (area["awarded"], area["inspected"], area["derived"]) == (None, False, None)
+    e = runner.invoke(app, ["grade", "mercia-2021", "--root", str(root), "--explain", "managing-offenders"])
+    assert "not inspected in this area (inspected: false): there is no grade to derive" in e.stdout

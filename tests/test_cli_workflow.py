@@ -73,7 +73,7 @@ def _complete(words: str, tmp_path: Path | None = None) -> list[str]:
 
 def test_shell_completion_of_commands_and_forces(tmp_path: Path) -> None:
     assert _complete("hmic s") == ["schema", "serve"]
-    assert _complete("hmic new ") == ["force"]
+    assert _complete("hmic new ") == ["force", "framework"]
     root = tmp_path / "p"
     shutil.copytree(MINI, root)
     assert _complete(f"hmic serve --root {root} te") == ["testshire-2024"]

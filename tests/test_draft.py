@@ -12,8 +12,8 @@ from typer.testing import CliRunner
 
 from hmic_compile.cli import app
 from hmic_compile.report.draft import Draft, draft_mark
+from hmic_compile.report.labels import DEFAULT_LABELS
 from hmic_compile.report.render import css_string
-from hmic_compile.report.view import DEFAULT_LABELS
 
 from .conftest import REPO
 

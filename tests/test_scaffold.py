@@ -169,11 +169,22 @@ def test_refuses_to_overwrite(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "code", "message"),
     [
-        (["newshire", "--year", "2030"], 1, "error: no framework for 2030: criteria/2030/framework.yaml does not exist; available: 2024"),
+        (
+            ["newshire", "--year", "2030"],
+            1,
+            "error: no framework for 2030: no folder under criteria/ is named 2030 or holds a framework of 2030; available: 2024",
+        ),
+        (
+            ["newshire", "--framework", "peel-2030"],
+            1,
+            "error: no framework 'peel-2030': criteria/peel-2030/framework.yaml does not exist; available: 2024",
+        ),
+        (["newshire", "--framework", "../2024"], 1, "error: no framework '../2024'"),
+        (["newshire", "--framework", "2024", "--year", "2024"], 2, "error: give --framework or --year, not both"),
         (["New Shire", "--year", "2024"], 2, "is not a force name hmic can use as a folder"),
         (["../x", "--year", "2024"], 2, "is not a force name"),
         (["newshire-2024", "--year", "2024"], 2, "already ends with a year"),
-        (["newshire"], 2, "Missing option '--year'"),
+        (["newshire"], 2, "error: give --framework NAME, the framework's folder under criteria/; available: 2024"),
     ],
 )
 def test_usage_and_input_errors(tmp_path: Path, args: list[str], code: int, message: str) -> None:
@@ -192,3 +203,122 @@ def test_a_broken_framework_is_reported_not_scaffolded(tmp_path: Path) -> None:
     assert r.exit_code == 1
     assert "criteria/2024/framework.yaml:" in r.output and "the 2024 framework has problems" in r.output
     assert not (root / "evidence/newshire-2024").exists()
+
+
+# --- any framework, by its folder's name -------------------------------------------------------
+
+
+def _second_framework(root: Path, key: str, year: int) -> Path:
+    """criteria/<key>/: the mini framework again, of another year, under a folder name that is not a year."""
+    shutil.copytree(root / "criteria/2024", root / "criteria" / key)
+    fw = root / "criteria" / key / "framework.yaml"
+    fw.write_text(fw.read_text(encoding="utf-8").replace("year: 2024", f"year: {year}"), encoding="utf-8")
+    (root / "criteria" / key / "national-results.yaml").unlink()
+    return root / "criteria" / key
+
+
+def test_new_force_for_any_framework_folder(tmp_path: Path) -> None:
+    root = _mini(tmp_path)
+    _second_framework(root, "peel-2016", 2016)
+    r = _new(root, "newshire", "--framework", "peel-2016")
+    assert r.exit_code == 0, r.output
+    force = yaml.safe_load((root / "evidence/newshire-2016/force.yaml").read_text(encoding="utf-8"))
+    assert force["framework"] == "peel-2016" and force["year"] == 2016
+    v = _validate(root)
+    assert v.exit_code == 0, v.output
+    assert ": error[" not in v.output
+    # --year stays a shorthand while one framework has the year
+    assert _new(root, "oldshire", "--year", "2016").exit_code == 0
+    assert (root / "evidence/oldshire-2016").is_dir()
+
+
+def test_year_is_refused_when_two_frameworks_have_it(tmp_path: Path) -> None:
+    root = _mini(tmp_path)
+    _second_framework(root, "peel-2016", 2016)
+    _second_framework(root, "vem-2016", 2016)
+    r = _new(root, "newshire", "--year", "2016")
+    assert r.exit_code == 2
+    assert "error: --year 2016 is ambiguous: the frameworks peel-2016, vem-2016 are all of 2016" in r.output
+    assert "--framework peel-2016" in r.output
+
+
+def test_placeholders_are_neutral(tmp_path: Path) -> None:
+    """With no other force to copy from, nothing of 2007 or of any inspectorate is written for the inspector to find."""
+    root = _mini(tmp_path)
+    _second_framework(root, "peel-2016", 2016)
+    shutil.rmtree(root / "evidence/testshire-2024")
+    r = _new(root, "newshire", "--framework", "peel-2016")
+    assert r.exit_code == 0, r.output
+    assert "W340" in r.output  # no publisher is known: said, not invented
+    for path in (root / "evidence/newshire-2016").iterdir():
+        text = path.read_text(encoding="utf-8")
+        for word in ("Her Majesty", "HMIC", "Inspectorate", "baseline", "2006", "2007", "Norfolk", "Specific Grading"):
+            assert word not in text, f"{path.name}: {word}"
+    v = _validate(root)
+    assert v.exit_code == 0, v.output
+    assert ": error[" not in v.output
+
+
+def test_publisher_comes_from_the_framework(tmp_path: Path) -> None:
+    root = _real(tmp_path)
+    assert _new(root, "suffolk", "--framework", "2007").exit_code == 0
+    force = (root / "evidence/suffolk-2007/force.yaml").read_text(encoding="utf-8")
+    data = yaml.safe_load(force)
+    assert "publisher" not in data, "Norfolk's publisher is the framework's: the new force inherits it"
+    assert "the framework's publisher, Her Majesty's Inspectorate of Constabulary" in force
+
+
+def _new_framework(root: Path, *args: str):
+    return runner.invoke(app, ["new", "framework", *args, "--root", str(root)])
+
+
+def test_new_framework_from_2007_validates(tmp_path: Path) -> None:
+    root = _real(tmp_path)
+    r = _new_framework(root, "peel-2016", "--from", "2007", "--title", "PEEL 2016")
+    assert r.exit_code == 0, r.output
+    folder = root / "criteria/peel-2016"
+    assert sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*.yaml")) == sorted(
+        p.relative_to(REPO / "criteria/2007").as_posix()
+        for p in (REPO / "criteria/2007").rglob("*.yaml")
+        if p.name != "national-results.yaml"
+    )
+    text = (folder / "framework.yaml").read_text(encoding="utf-8")
+    assert text.startswith("# yaml-language-server: $schema=../../schemas/framework.schema.json\n# Started from criteria/2007/")
+    data = yaml.safe_load(text)
+    assert (data["year"], data["title"]) == (2016, "PEEL 2016")
+    assert data["grades"] == yaml.safe_load((REPO / "criteria/2007/framework.yaml").read_text(encoding="utf-8"))["grades"]
+    assert "# The grade scale, best first." in text, "comments are kept"
+    assert "national-results.yaml was not copied" in r.output
+    v = _validate(root, "--strict")
+    assert v.exit_code == 0, v.output
+    # and a force can be started from it straight away
+    assert _new(root, "suffolk", "--framework", "peel-2016").exit_code == 0
+    v = _validate(root)
+    assert v.exit_code == 0 and ": error[" not in v.output, v.output
+
+
+def test_new_framework_takes_its_year_from_its_name_or_year(tmp_path: Path) -> None:
+    root = _mini(tmp_path)
+    assert _new_framework(root, "peel-2016", "--from", "2024").exit_code == 0
+    assert yaml.safe_load((root / "criteria/peel-2016/framework.yaml").read_text(encoding="utf-8"))["year"] == 2016
+    assert _new_framework(root, "vem", "--from", "2024", "--year", "2019").exit_code == 0
+    data = yaml.safe_load((root / "criteria/vem/framework.yaml").read_text(encoding="utf-8"))
+    assert (data["year"], data["title"]) == (2019, "Vem")
+    assert _validate(root).exit_code == 0
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (["peel", "--from", "2024"], 2, "error: 'peel' does not end with a year"),
+        (["Peel 2016", "--from", "2024"], 2, "is not a framework name hmic can use as a folder"),
+        (["peel-2016", "--from", "2007"], 1, "error: no framework '2007'"),
+        (["2024", "--from", "2024"], 1, "error: criteria/2024 already exists; nothing was written"),
+    ],
+)
+def test_new_framework_errors(tmp_path: Path, args: list[str], code: int, message: str) -> None:
+    root = _mini(tmp_path)
+    r = _new_framework(root, *args)
+    assert r.exit_code == code, r.output
+    assert message in r.output
+    assert sorted(p.name for p in (root / "criteria").iterdir()) == ["2024"], "nothing written, no temporary folder left"

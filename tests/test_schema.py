@@ -237,7 +237,8 @@ GLOSSARY = "terms:\n  - term: PEEL\n    meaning: Police effectiveness\n"
     [
         ("glossary", GLOSSARY, True),
         ("glossary", GLOSSARY + "unexpanded: [NO, 2007-10-01]\n", True),  # YAML 1.1 would make these a bool and a date
-        ("glossary", "terms: []\n", False),
+        ("glossary", "terms: []\n", True),  # no glossary printed (W341)
+        ("glossary", "terms: {}\n", False),
         ("glossary", GLOSSARY + "termz: []\n", False),
         ("glossary", "terms:\n  - term: PEEL\n", False),
         ("glossary", "terms:\n  - term: 43\n    meaning: forty-three\n", True),  # an unquoted number is text to hmic

@@ -109,6 +109,18 @@ JUDGED = "area: public-contact\ngrade: {grade}\njudgements:\n  - {{criterion: {c
         ("national-results", "source: S\nforces:\n  testshire: {force-overview: Good}\n", "forces/testshire"),  # not graded
         ("national-results", "source: S\ntotals:\n  public-contact: {Good: 3, Inadequate: 2}\n", None),
         ("national-results", "source: S\ntotals:\n  public-contact: {Goood: 3}\n", "totals/public-contact"),
+        # Forces not inspected in an area: a totals key and a per-force value, never an area file's grade (E321, E323).
+        ("national-results", "source: S\ntotals:\n  public-contact: {Good: 3, not inspected: 2}\n", None),
+        ("national-results", "source: S\nforces:\n  testshire: {public-contact: not inspected}\n", None),
+        ("area-evidence.public-contact", "area: public-contact\ninspected: false\nstrengths: [S]\n", None),
+        ("area-evidence.public-contact", "area: public-contact\ninspected: false\ngrade: Good\n", "grade"),
+        ("area-evidence.public-contact", JUDGED.format(grade="not inspected", criterion="pc-g1"), "grade"),
+        (
+            "area-evidence.public-contact",
+            "area: public-contact\ninspected: false\njudgements:\n  - {criterion: pc-g1, judgement: met}\n",
+            "judgements",
+        ),
+        ("area-evidence.force-overview", "area: force-overview\ninspected: false\n", ""),
     ],
 )
 def test_the_framework_schema_refuses_what_hmic_refuses(

@@ -263,9 +263,13 @@ def test_a_direction_override_is_refused_raw_or_escaped_in_a_value_or_a_comment(
 
 def test_an_escaped_control_character_in_a_key_is_an_invisible_key() -> None:
     assert _parse_error('a: b\n"k\\e": c\n') == (
-        "f.yaml:2:1: error[E012]: key 'k\\x1b' contains invisible characters (U+001B control character); type the key with plain letters"
+        "f.yaml:2:1: error[E012]: key 'k[U+001B]' contains invisible characters (U+001B control character); type the key with plain letters"
     )
-    assert _parse_error('"k\\L": c\n').startswith("f.yaml:1:1: error[E012]: key 'k\\u2028' contains invisible characters (U+2028 LINE")
+    assert _parse_error('"k\\L": c\n').startswith("f.yaml:1:1: error[E012]: key 'k[U+2028]' contains invisible characters (U+2028 LINE")
+    # The message names each invisible character itself, so printing it escapes nothing twice.
+    line = _parse_error('"k\\e\\u200b": c\n')
+    assert "key 'k[U+001B][U+200B]'" in line
+    assert safe_line(line) == line
 
 
 # --- every command, on hostile names and values ------------------------------------------------------

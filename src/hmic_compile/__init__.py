@@ -1,3 +1,3 @@
-"""hmic: compile HMIC police inspection reports from YAML criteria and evidence."""
+"""hmic: compile police inspection reports from YAML criteria and evidence."""
 
 __version__ = "0.1.0"

@@ -26,14 +26,14 @@ from .console import (
     out,
     print_diagnostics,
     report_builds,
+    report_created,
     run_cache,
-    shown,
 )
 from .diagnostics import CommandError, HmicError
 
 app = typer.Typer(
     name="hmic",
-    help="Compile HMIC police inspection reports from YAML criteria and evidence.",
+    help="Compile police inspection reports from YAML criteria and evidence.",
     no_args_is_help=True,
     add_completion=True,
     rich_markup_mode=None,
@@ -91,7 +91,7 @@ def _version(value: bool) -> None:
 def main(
     version: Annotated[bool | None, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")] = None,
 ) -> None:
-    """Compile HMIC police inspection reports from YAML criteria and evidence."""
+    """Compile police inspection reports from YAML criteria and evidence."""
 
 
 @app.command(cls=Command)
@@ -139,29 +139,18 @@ def grade(
     ] = None,
     format: Annotated[GradeFormat, typer.Option("--format", help="text or json.")] = GradeFormat.text,
 ) -> None:
-    """Derive each area's grade from the Specific Grading Criteria and show how.
+    """Derive each area's grade from the framework's criteria and grading rules, and show how.
 
     Example: hmic grade norfolk-2007 --explain domestic-violence
     """
     from .checks.project import load_checked
-    from .derive import explain as report
+    from .console import print_grades
 
     project, diags = load_checked(root, [force] if force else None, run_cache().parse())
     if any(d.is_error for d in diags):
         print_diagnostics(diags, "text")
         raise typer.Exit(1)
-    if explain:
-        for fo in project.forces.values():
-            out(report.explain_text(project, fo, explain) + "\n")
-        raise typer.Exit(0)
-    results = [report.grade_summary(project, fo) for fo in project.forces.values()]
-    if format is GradeFormat.json:
-        from .diagnostics import json_text
-
-        out(json_text(results if not force else results[0], ascii=False) + "\n")
-    else:
-        for r in results:
-            out(report.grade_table_text(r) + "\n")
+    print_grades(project, force, explain, format)
 
 
 def run() -> None:
@@ -266,9 +255,9 @@ app.add_typer(new_app, name="new")
 
 @new_app.callback()
 def new() -> None:
-    """Start new files from a framework.
+    """Start new files: a force's evidence from its framework, or a framework from another.
 
-    Example: hmic new force suffolk --year 2007
+    Example: hmic new force suffolk --framework 2007
     """
 
 
@@ -278,32 +267,57 @@ def new_force(
     name: Annotated[
         str, typer.Argument(help="The force's name in lower case with hyphens, e.g. west-midlands.", show_default=False, metavar="NAME")
     ],
+    framework: Annotated[
+        str | None, typer.Option("--framework", metavar="<framework>", help="The framework's folder under criteria/, e.g. peel-2016.")
+    ] = None,
     year: Annotated[
-        int,
-        typer.Option(
-            "--year", metavar="<year>", help="The inspection year; its framework is criteria/YEAR/.", min=1800, max=9999, show_default=False
-        ),
-    ],
+        int | None, typer.Option("--year", metavar="<year>", help="Short for --framework: the one framework of YEAR.", min=1800, max=9999)
+    ] = None,
     root: RootOpt = Path("."),
 ) -> None:
-    """Scaffold evidence/NAME-YEAR/: force.yaml, glossary.yaml and one commented file per area of the year's framework.
+    """Scaffold evidence/NAME-YEAR/: force.yaml, glossary.yaml and one commented file per area of the framework.
 
     Each file says what its keys mean, the grade scale, and the criteria of its area to judge. The
     folder is never overwritten.
 
-    Example: hmic new force suffolk --year 2007
+    Example: hmic new force suffolk --framework peel-2016
     """
     from .tools import scaffold
 
-    sc = scaffold.plan(root, name, year)
-    try:
-        folder = scaffold.write(root, sc)
-    except OSError as e:
-        raise CommandError(f"cannot write evidence/{name}-{year}: {e.strerror or e}") from None
-    err(f"created {shown(folder)}/ with {len(sc.files)} files: {', '.join(sc.files)}")
-    for note in sc.notes:
-        err(f"note: {note}")
-    err(f"next: fill them in, then run: hmic validate {sc.key}")
+    sc = scaffold.plan(root, name, framework, year)
+    folder = scaffold.write(root, sc)
+    report_created(
+        folder, f"with {len(sc.files)} files: {', '.join(sc.files)}", sc.notes, f"fill them in, then run: hmic validate {sc.key}"
+    )
+
+
+@new_app.command("framework", cls=Command)
+@boundary
+def new_framework(
+    name: Annotated[
+        str, typer.Argument(help="The new framework's folder under criteria/, e.g. peel-2016.", show_default=False, metavar="NAME")
+    ],
+    source: Annotated[
+        str, typer.Option("--from", metavar="<framework>", help="The framework to start from, e.g. 2007.", show_default=False)
+    ],
+    year: Annotated[
+        int | None, typer.Option("--year", metavar="<year>", help="The framework's year (default: NAME's last part).", min=1800, max=9999)
+    ] = None,
+    title: Annotated[str | None, typer.Option("--title", metavar="<title>", help="The framework's title (default: from NAME).")] = None,
+    root: RootOpt = Path("."),
+) -> None:
+    """Start criteria/NAME/ from an existing framework: its scale, levels, rules, labels and areas, to edit.
+
+    The national results are not copied: they are the other framework's data. The folder is never overwritten.
+
+    Example: hmic new framework peel-2016 --from 2007
+    """
+    from .tools.scaffold_framework import plan_framework, write_framework
+
+    sc = plan_framework(root, name, source, year, title)
+    folder = write_framework(root, sc)
+    then = f"edit them, then run: hmic validate (and start a force with: hmic new force NAME --framework {sc.key})"
+    report_created(folder, f"from criteria/{sc.source}/ with {len(sc.files)} files", sc.notes, then)
 
 
 @app.command(cls=Command)
@@ -374,22 +388,8 @@ def serve(
 
     Example: hmic serve norfolk-2007 --port 8000
     """
-    from .console import serve_target
-    from .tools.serve import Server, Site
+    from .console import serve_target, serve_until_stopped
+    from .tools.serve import Site
 
     serve_target(root, force)  # outside a project, fails as `hmic validate` does
-    site = Site(root, force, templates, log=err)
-    try:
-        server = Server(site, port)
-    except OSError as e:
-        raise CommandError(
-            f"cannot listen on 127.0.0.1:{port}: {e.strerror or e}", "try another --port, or --port 0 for any free one", True
-        ) from None
-    server.start()
-    err(f"serving {force or 'every force'} at {server.url} (Ctrl-C to stop)")
-    try:
-        server.wait()
-    except KeyboardInterrupt:
-        err("stopped")
-    finally:
-        server.stop()
+    serve_until_stopped(Site(root, force, templates, log=err), port, force or "every force")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Generator, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from enum import Enum
@@ -20,8 +20,10 @@ from .diagnostics import CommandError, Diagnostic, no_command, safe_line, sort_k
 if TYPE_CHECKING:
     from .checks.validate import Validation
     from .inputs.environment import Cache
+    from .inputs.project import Project
     from .report.build import ForceResult
     from .tools.schema import Plan
+    from .tools.serve import Site
 
 
 class OutputFormat(str, Enum):
@@ -319,3 +321,48 @@ def append_step_summary(diags: Sequence[Diagnostic], title: str, prefix: str = "
             f.write(step_summary([under(prefix, d) for d in diags], title))
     except OSError as e:
         err(f"warning: cannot append to $GITHUB_STEP_SUMMARY ({path}): {e.strerror or e}")
+
+
+def report_created(folder: Path, what: str, notes: Iterable[str], next_step: str) -> None:
+    """What `hmic new` wrote, its notes, and what to do next."""
+    err(f"created {shown(folder)}/ {what}")
+    for note in notes:
+        err(f"note: {note}")
+    err(f"next: {next_step}")
+
+
+def print_grades(project: Project, force: str | None, explain: str | None, format: GradeFormat) -> None:
+    """`hmic grade` on stdout: how each force's area was derived (`explain`), or the grades as a table or JSON."""
+    from .derive import explain as report
+    from .diagnostics import json_text
+
+    if explain:
+        for fo in project.forces.values():
+            out(report.explain_text(project, fo, explain) + "\n")
+        return
+    results = [report.grade_summary(project, fo) for fo in project.forces.values()]
+    if format is GradeFormat.json:
+        out(json_text(results if not force else results[0], ascii=False) + "\n")
+    else:
+        for r in results:
+            out(report.grade_table_text(r) + "\n")
+
+
+def serve_until_stopped(site: Site, port: int, what: str) -> None:
+    """`hmic serve`: the preview of `what` on 127.0.0.1:`port` until Ctrl-C."""
+    from .tools.serve import Server
+
+    try:
+        server = Server(site, port)
+    except OSError as e:
+        raise CommandError(
+            f"cannot listen on 127.0.0.1:{port}: {e.strerror or e}", "try another --port, or --port 0 for any free one", True
+        ) from None
+    server.start()
+    err(f"serving {what} at {server.url} (Ctrl-C to stop)")
+    try:
+        server.wait()
+    except KeyboardInterrupt:
+        err("stopped")
+    finally:
+        server.stop()

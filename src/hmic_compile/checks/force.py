@@ -68,9 +68,14 @@ def check_force(fo: ForceBundle, fb: FrameworkBundle, diags: Diagnostics) -> Non
         doc = fo.docs[role]
         if ev.area != ad.id:
             diags.error(doc.loc(("area",)), "E308", f"area '{ev.area}' does not match the file name '{ad.id}.yaml'", f"write area: {ad.id}")
+        if not ev.inspected:
+            _check_not_inspected(ad, ev, doc, diags)
+            continue
         as_read = fo.broken.get(role)  # a file with errors: its keys as written count too
         written = set(as_read.data) if as_read is not None and isinstance(as_read.data, dict) else set()
-        judged = ev.judgements or ev.factors or ev.grade_rationale or written & {"grade", "judgements", "factors", "grade_rationale"}
+        # 'inspected' in error: the force may not have been inspected here, so a missing grade may be right.
+        judged = bool(ev.judgements or ev.factors or ev.grade_rationale or written & {"grade", "judgements", "factors", "grade_rationale"})
+        judged = judged or "inspected" in written
         if ad.graded and ev.grade is None and not judged:
             # A draft, as `hmic new force` writes it: nothing judged or awarded yet. A warning (--strict fails it).
             diags.warning(
@@ -80,7 +85,7 @@ def check_force(fo: ForceBundle, fb: FrameworkBundle, diags: Diagnostics) -> Non
                 "judge each criterion under 'judgements', then award 'grade:' with one of: " + ", ".join(grades),
             )
             continue
-        if ad.graded and ev.grade is None and "grade" not in written:
+        if ad.graded and ev.grade is None and not written & {"grade", "inspected"}:
             diags.error(doc.loc(()), "E313", f"area '{ad.id}' is graded but has no grade", "add 'grade:' with one of: " + ", ".join(grades))
         if not ad.graded:
             for key in ("grade", "judgements", "factors"):
@@ -119,6 +124,23 @@ def _check_title_page(
             f"folder '{fo.key}' should be named '<force>-{force.year}'",
             f"rename it, e.g. evidence/{fo.key.rsplit('-', 1)[0]}-{force.year}",
         )
+    published = force.publication_year
+    if published is not None and published < force.year:
+        diags.error(
+            fdoc.loc(("publication_year",)),
+            "E322",
+            f"publication year {published} is before the inspection year {force.year}",
+            f"a report is published in its inspection year or later: write publication_year: {force.year} or later, or leave it out",
+        )
+    # A publisher in a file with errors was written, only not valid: that file's error says so, not W340.
+    written = _wrote(fo.broken.get("force"), "publisher") or _wrote(fb.broken.get("framework"), "publisher")
+    if force.publisher is None and fw.publisher is None and not written:
+        diags.warning(
+            fdoc.loc(()),
+            "W340",
+            "no publisher: the report's title page names none",
+            f"give 'publisher:' here, or in criteria/{fb.key}/framework.yaml for every force of the framework",
+        )
     area_ids = [a.id for a in fw.areas]
     for aid, pg in force.previous_grades.items():
         if aid not in area_ids and aid not in fb.as_read("framework", "areas", "*", "id"):
@@ -126,6 +148,31 @@ def _check_title_page(
         if pg.grade not in on_scale:
             diags.error(
                 fdoc.loc(("previous_grades", aid, "grade")), "E302", f"grade '{pg.grade}' is not on the scale", suggest(pg.grade, grades)
+            )
+
+
+def _wrote(as_read: Document | None, key: str) -> bool:
+    """Whether a file with errors, as read, gives `key` at its top (a value in error, dropped from its valid parts)."""
+    return as_read is not None and isinstance(as_read.data, dict) and key in as_read.data
+
+
+def _check_not_inspected(ad: m.AreaDef, ev: m.AreaEvidence, doc: Document, diags: Diagnostics) -> None:
+    """An area the force was not inspected in: it has findings, perhaps, but nothing graded."""
+    if not ad.graded:
+        diags.error(
+            doc.loc(("inspected",)),
+            "E323",
+            f"area '{ad.id}' is not graded, so it cannot be marked not inspected",
+            "remove 'inspected: false'",
+        )
+        return
+    for key in ("grade", "grade_rationale", "judgements", "factors"):
+        if getattr(ev, key):
+            diags.error(
+                doc.loc((key,), key=True),
+                "E321",
+                f"area '{ad.id}' is marked not inspected (inspected: false), so it takes no {key}",
+                f"remove '{key}', or 'inspected: false' if the force was inspected",
             )
 
 

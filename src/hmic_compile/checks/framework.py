@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from ..derive.chart_text import MAX_GRADES, MAX_LABEL_PX, text_width
 from ..diagnostics import Diagnostics
 from ..inputs.loader import Document
+from ..inputs.models import NOT_INSPECTED
 from ..inputs.project import FrameworkBundle
 from .national import check_national
 from .suggest import suggest
@@ -20,6 +22,14 @@ def check_framework(fb: FrameworkBundle, diags: Diagnostics) -> None:
         if g in seen:
             diags.error(doc.loc(("grades", i, "name")), "E301", f"grade '{g}' appears twice on the scale", "each grade once, best first")
         seen.add(g)
+        if g.casefold() == NOT_INSPECTED:
+            diags.error(
+                doc.loc(("grades", i, "name")),
+                "E320",
+                f"'{g}' cannot be a grade: the national results and a force's evidence use it for a force not inspected",
+                "name the grade otherwise; mark a force not inspected with 'inspected: false' in its area file",
+            )
+    _check_chartable(fb, diags)
     if len(set(fw.levels)) != len(fw.levels):
         diags.error(doc.loc(("levels",)), "E301", "a criterion level appears twice", "each level once, lowest first")
     factor_ids = [f.id for f in fw.factors]
@@ -111,10 +121,33 @@ def check_framework(fb: FrameworkBundle, diags: Diagnostics) -> None:
                 adoc.loc(()),
                 "W312",
                 f"graded area '{aid}' has no criteria, so its grade cannot be derived",
-                "add the Specific Grading Criteria under 'criteria'",
+                "add the area's grading criteria under 'criteria'",
             )
     if fb.national is not None and "national" not in fb.broken:  # its totals would be counted without the entries in error
         check_national(fb, diags)
+
+
+def _check_chartable(fb: FrameworkBundle, diags: Diagnostics) -> None:
+    """Every grade gets its own colour, badge and chart bar with a label that fits: a scale the report cannot show is refused here."""
+    fw, doc = fb.framework, fb.docs["framework"]
+    if len(fw.grades) > MAX_GRADES:
+        diags.error(
+            doc.loc(("grades",), key=True),
+            "E620",
+            f"a scale of {len(fw.grades)} grades is too long to chart and style: at most {MAX_GRADES}, each its own colour and pattern",
+            f"use at most {MAX_GRADES} grades",
+        )
+        return
+    for i, g in enumerate(fw.grades):
+        label, key = (g.short, "short") if g.short else (g.name, "name")
+        width = text_width(label)
+        if width > MAX_LABEL_PX:
+            diags.error(
+                doc.loc(("grades", i, key)),
+                "E621",
+                f"grade {key} '{label}' is too long to label a chart bar (about {width:.0f} pixels; at most {MAX_LABEL_PX})",
+                "give the grade a shorter 'short:' name for charts" if key == "name" else "shorten 'short:'",
+            )
 
 
 def _unique(pairs: Iterable[tuple[str, tuple]], doc: Document, what: str, diags: Diagnostics) -> None:

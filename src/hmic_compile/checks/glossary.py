@@ -116,6 +116,13 @@ def check_glossary(fo: ForceBundle, shared: PrintedWords, diags: Diagnostics, sh
         return
     g = fo.glossary_file
     terms = [t.term for t in g.terms]
+    if not terms and "glossary" not in fo.broken:  # with errors, its terms may all be entries in error
+        diags.warning(
+            gdoc.loc(("terms",), key=True),
+            "W341",
+            "the glossary has no terms, so the report has no glossary",
+            "add the report's terms and abbreviations under 'terms', each {term, meaning}",
+        )
     known = set(terms) | set(g.unexpanded)
     known |= fo.as_read("glossary", "terms", "*", "term") | fo.as_read("glossary", "unexpanded", "*")  # entries in error count
     first: dict[str, int] = {}

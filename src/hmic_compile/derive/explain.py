@@ -37,8 +37,11 @@ def grade_summary(project: Project, fo: ForceBundle) -> dict[str, Any]:
                 "name": ad.name,
                 "derived": d.grade if d else None,
                 "awarded": ev.grade,
+                "inspected": ev.inspected,
                 "rule": d.explanation
                 if d
+                else "not inspected in this area"
+                if not ev.inspected
                 else ("not judged yet" if _has_criteria(project, fo, ad.id) else "no criteria: grade not derived"),
                 "criteria": {t.level: {"met": t.met, "partly_met": t.partly, "not_met": t.not_met, "total": t.total} for t in d.tallies}
                 if d
@@ -56,7 +59,7 @@ def grade_table_text(summary: dict[str, Any]) -> str:
     for a in summary["areas"]:
         w = summary["partly_met_weight"]
         met = ", ".join(f"{lv} {c['met'] + w * c['partly_met']:g}/{c['total']}" for lv, c in a["criteria"].items() if c["total"])
-        awarded = a["awarded"] or "-"
+        awarded = a["awarded"] or ("-" if a["inspected"] else "not inspected")
         if a["derived"] and a["awarded"] and a["derived"] != a["awarded"]:
             awarded += " (professional judgement)"
         rows.append((e(a["name"]), e(a["derived"] or "-"), e(awarded), e(met or "-"), e(a["rule"])))
@@ -82,6 +85,8 @@ def explain_text(project: Project, fo: ForceBundle, area_id: str) -> str:
     items = _item_texts(fo)
     judged = {j.criterion: j for j in ev.judgements}
     lines = [f"{e(ad.title)} — {e(fo.force.name)}"]
+    if not ev.inspected:
+        return lines[0] + "\n  not inspected in this area (inspected: false): there is no grade to derive\n"
     d = derive_area(fb.framework, criteria, ev)
     if d is None:
         return lines[0] + "\n  no criteria: the grade cannot be derived\n"

@@ -65,7 +65,9 @@ def check_key(key: str, pos: tuple[int, int]) -> None:
     bad = [c for c in key if unicodedata.category(c) in _INVISIBLE]
     if bad:
         names = ", ".join(f"U+{ord(c):04X} {unicodedata.name(c, 'control character')}" for c in dict.fromkeys(bad))
-        raise Refused(*pos, "E012", f"key {key!r} contains invisible characters ({names})", "type the key with plain letters")
+        # The key as the message shows it: each invisible character named where it stands, never a repr.
+        shown = "".join(f"[U+{ord(c):04X}]" if unicodedata.category(c) in _INVISIBLE else c for c in key)
+        raise Refused(*pos, "E012", f"key '{shown}' contains invisible characters ({names})", "type the key with plain letters")
 
 
 # What YAML refuses (control characters, non-characters) or reads as a line break where editors

@@ -224,6 +224,8 @@ def parse(text: str, rel: str) -> Document:
             raise HmicError([Diagnostic(where, "E010", f"nesting deeper than {MAX_DEPTH} levels", hint="flatten the structure")]) from None
         tab = "tab" in what.lower() or (mark is not None and _is_tab_at(text, mark))
         hint = "YAML indents with spaces, never tabs" if tab else "check the YAML syntax at this point"
+        if not tab and "mapping values are not allowed" in what:
+            hint = "a ': ' inside a value starts a mapping: put the whole value in quotes, or write it as a folded block (>-)"
         raise HmicError([Diagnostic(Loc(rel, line, col), "E002", f"YAML syntax error: {what}", hint=hint)]) from None
     except yaml.YAMLError as e:  # reader errors that check_characters did not foresee
         position = getattr(e, "position", None)

@@ -26,11 +26,18 @@ from .model_base import (  # noqa: F401
     TableData,
     Text,
 )
+from .model_labels import AreaLabels, Labels  # noqa: F401
+
+# The value of a force's area in the national results, and the key of a totals row, when the force was not
+# inspected in that area: reserved, so no grade may take the name.
+NOT_INSPECTED = "not inspected"
 
 
 class Grade(Model):
     name: Line
     """The grade as awarded and printed, e.g. 'Excellent'."""
+    short: Line | None = None
+    """The grade's name on a chart's axis, when the full name is too long to label a bar."""
     definition: list[Block] = []
     """What the grade means: paragraphs and blocks, printed where the report inserts the grade definitions."""
 
@@ -42,7 +49,7 @@ class AreaDef(Model):
     title: Line = Field(description="The area's section heading, e.g. 'Protecting Vulnerable People – Child Abuse'.")
     graded: Flag = True
     """true when the area is graded (and judged against its criteria); false for an overview."""
-    labels: dict[str, Text] = {}
+    labels: AreaLabels = AreaLabels()
     """Heading overrides for this area's section, e.g. 'strengths: Good practice'."""
 
 
@@ -126,6 +133,8 @@ class Framework(Model):
     """The inspection year, e.g. 2007."""
     title: Text
     """The framework's title."""
+    publisher: Line | None = None
+    """Who publishes the framework's reports; a force's own 'publisher' overrides it."""
     number_of_forces: int = Field(ge=1)
     """How many forces were inspected: national totals must add up to it."""
     grades: list[Grade] = Field(min_length=2, description="Best first.")
@@ -134,8 +143,8 @@ class Framework(Model):
     """The Excellent factors that rules may require, each with an id and text."""
     grading: Grading
     """How a grade is derived from the judgements: rules tried in order, and what holds otherwise."""
-    labels: dict[str, Text] = {}
-    """Headings the report uses (strengths, national_context, glossary, ...), overriding hmic's defaults."""
+    labels: Labels = Labels()
+    """The report's headings and phrases (strengths, national_context, running_title, ...), over hmic's neutral defaults."""
     groups: list[Group] = Field(min_length=1)
     """The groups of areas, in the order the report prints them."""
     areas: list[AreaDef] = Field(min_length=1)
@@ -178,12 +187,20 @@ class AreaCriteria(Model):
 
 
 class NationalResults(Model):
+    """The national results of a framework, per graded area: published totals, per-force grades, or both."""
+
     source: Text
     """Where the national results were published."""
-    totals: dict[Id, dict[Text, int]] = {}
-    """Per area, how many forces were awarded each grade, e.g. 'child-abuse: {Good: 17, Fair: 21}'."""
-    forces: dict[Id, dict[Id, Text]] = {}
-    """Per force, its grade in each area (instead of totals, which are then counted)."""
+    totals: dict[Id, dict[Text, int]] = Field(
+        {},
+        description="Published counts per area: the forces at each grade and, under 'not inspected', those not inspected; "
+        "together they add up to the framework's number_of_forces, e.g. 'child-abuse: {Good: 17, Fair: 21}'.",
+    )
+    forces: dict[Id, dict[Id, Text]] = Field(
+        {},
+        description="Each force's grade per area, or 'not inspected'. A force's key is its evidence folder's name less its "
+        "year: evidence/norfolk-2007 is 'norfolk'.",
+    )
 
 
 # --- a force's evidence (evidence/<force>-<year>/) --------------------------------------
@@ -201,13 +218,15 @@ class Force(Model):
     """The force's name, e.g. 'Norfolk Constabulary'."""
     year: int
     """The inspection year; must match the framework's year and the folder's name."""
-    framework: Text = Field(description="The framework folder under criteria/, e.g. '2007'.")
-    publisher: Line
-    """Who published the report, as printed on the title page."""
+    framework: Text = Field(description="The framework folder under criteria/, e.g. '2007' or 'peel-2016'.")
+    publisher: Line | None = None
+    """Who published the report, as printed on the title page; the framework's publisher when absent."""
     title: Line
     """The report's title, as printed on the title page."""
     month: Line
-    """The month of publication, e.g. 'October 2007'."""
+    """The month of publication, e.g. 'March'."""
+    publication_year: int | None = None
+    """The year of publication when it is not the inspection year, e.g. 2017 for a 2016 inspection published in March 2017."""
     isbn: Text | None = None
     """The report's ISBN, if it has one."""
     copyright: Text | None = None
@@ -273,6 +292,8 @@ class FactorJudgement(Model):
 class AreaEvidence(Model):
     area: Id
     """The area's id; must match the file's name."""
+    inspected: Flag = True
+    """false when the force was not inspected in this area: it then takes no grade or judgements."""
     grade: Text | None = None
     """The grade awarded, one of the framework's grades."""
     grade_rationale: Text | None = None
@@ -293,7 +314,8 @@ class AreaEvidence(Model):
     """One judgement for each of the area's criteria: criterion, judgement and the evidence cited."""
     factors: list[FactorJudgement] = []
     """Judgements of the framework's Excellent factors, each factor, judgement and evidence."""
-    labels: dict[str, Text] = Field({}, description="Heading overrides for this force's section, e.g. a singular 'Area for improvement'.")
+    labels: AreaLabels = AreaLabels()
+    """Heading overrides for this force's section, e.g. a singular 'Area for improvement'."""
 
 
 class GlossaryEntry(Model):
@@ -304,7 +326,7 @@ class GlossaryEntry(Model):
 
 
 class Glossary(Model):
-    terms: list[GlossaryEntry] = Field(min_length=1, description="Printed in this order.")
+    terms: list[GlossaryEntry] = Field([], description="Printed in this order; with none, the report has no glossary (W341).")
     unexpanded: list[Text] = Field(
         [], description="Abbreviations the report uses but the printed glossary deliberately leaves out; not printed."
     )

@@ -7,9 +7,10 @@ had errors (`broken`). Open editors' unsaved text can stand in for files on disk
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
     from .cache import ParseCache
 
 M = TypeVar("M", bound=BaseModel)
+T = TypeVar("T")
 
 
 @dataclass
@@ -41,6 +43,7 @@ class FrameworkBundle:
     national: m.NationalResults | None
     docs: dict[str, Document] = field(default_factory=dict)  # by role: framework, introduction, national, area:<id>
     broken: dict[str, Document | None] = field(default_factory=dict)  # role -> the file as read (None: unreadable)
+    _kept: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def area(self, area_id: str) -> m.AreaDef:
         return next(a for a in self.framework.areas if a.id == area_id)
@@ -56,6 +59,13 @@ class FrameworkBundle:
         """Text at `pattern` in a broken file as read, entries in error included (empty for a sound file):
         what the checks of other files must not call unknown."""
         return strings_at(self.broken.get(role), pattern)
+
+    def once(self, key: str, make: Callable[[], T]) -> T:
+        """A value a later stage derives from this framework (its national picture), made on first use and kept."""
+        if key not in self._kept:
+            self._kept[key] = make()
+        value: T = self._kept[key]
+        return value
 
 
 @dataclass

@@ -11,6 +11,22 @@ from pydantic import BaseModel, ValidationError
 
 from ..diagnostics import Diagnostic, Loc, one_of
 from .loader import Document, Path_
+from .models import AreaLabels, Labels
+
+# A line of prose with ': ' in it reads as a mapping, "key: value": the words before the colon become a key.
+PROSE_HINT = (
+    "if this is a line of text with ': ' in it, YAML read it as 'key: value': put the whole line in quotes, "
+    "or write it as a folded block (>-)"
+)
+
+
+def _prose_with_colon(value: Any, key: str | None = None) -> bool:
+    """Whether `value` looks like a line of prose that YAML read as a one-entry mapping ('The force: it ...')."""
+    if not (isinstance(value, dict) and len(value) == 1):
+        return False
+    k, v = next(iter(value.items()))
+    # hmic's keys are lower-case words joined by '_' or '-': a key with a capital or a space was prose.
+    return isinstance(k, str) and isinstance(v, str) and (key is None or k == key) and not re.fullmatch(r"[a-z0-9_-]+", k)
 
 
 def _unwrap(t: Any) -> Any:
@@ -101,8 +117,15 @@ def _fields(model: type[BaseModel] | None) -> list[str]:
     return list(model.model_fields) if model else []
 
 
+def _at(data: Any, path: Path_) -> Any:
+    for el in path:
+        data = data[el]
+    return data
+
+
 def diagnostics_for(err: ValidationError, doc: Document, root: type[BaseModel]) -> list[Diagnostic]:
-    out: list[Diagnostic] = []
+    found: list[tuple[Path_, str, Diagnostic]] = []
+    prose: set[Path_] = set()  # mappings that are lines of prose read as 'key: value'
     for e in err.errors(include_url=False):
         loc = tuple(e["loc"])
         path, _ = data_path(doc.data, loc)
@@ -113,12 +136,19 @@ def diagnostics_for(err: ValidationError, doc: Document, root: type[BaseModel]) 
         if typ == "extra_forbidden":
             key = str(loc[-1])
             where = doc.loc(path, key=True)
-            allowed = _fields(model_at(root, loc[:-1]))
+            model = model_at(root, loc[:-1])
+            allowed = _fields(model)
             close = difflib.get_close_matches(key, allowed, n=1)
             msg = f"unknown key '{key}'"
             if close:
                 msg += f" (did you mean '{close[0]}'?)"
             hint = "expected one of: " + one_of(key, allowed) if allowed else ""
+            if model is AreaLabels and key in Labels.model_fields:
+                msg = f"'{key}' is a label of the whole report, not of one area"
+                hint = "set it under 'labels' in the framework's framework.yaml"
+            elif _prose_with_colon(_at(doc.data, path[:-1]), key):
+                hint = PROSE_HINT
+                prose.add(path[:-1])
             code = "E104"
         elif typ == "missing":
             model = model_at(root, loc[:-1])
@@ -137,7 +167,7 @@ def diagnostics_for(err: ValidationError, doc: Document, root: type[BaseModel]) 
             code = "E102"
         elif typ == "string_type":
             msg = f"expected text, found {_kind(value)}"
-            hint = "write the value as a plain or quoted string"
+            hint = PROSE_HINT if _prose_with_colon(value) else "write the value as a plain or quoted string"
             code = "E102"
         elif typ == "bool_parsing" or typ == "bool_type":
             msg = f"expected true or false, found {_kind(value)}"
@@ -192,6 +222,8 @@ def diagnostics_for(err: ValidationError, doc: Document, root: type[BaseModel]) 
             else:
                 msg = f"{_kind(value)} is not a block"
             hint = "a block is a paragraph (text) or a mapping with one of: " + ", ".join(kinds)
+            if _prose_with_colon(value):
+                hint = PROSE_HINT
             code = "E109"
         elif typ == "union_tag_invalid":
             msg = f"{_kind(value)} is not allowed here"
@@ -206,7 +238,9 @@ def diagnostics_for(err: ValidationError, doc: Document, root: type[BaseModel]) 
         else:
             msg = e["msg"]
             code = "E100"
-        out.append(Diagnostic(where, code, msg, hint=hint))
+        found.append((path, typ, Diagnostic(where, code, msg, hint=hint)))
+    # A mapping that is a line of prose read as 'key: value' is reported once, not for the keys it lacks too.
+    out = [d for path, typ, d in found if not (typ == "missing" and path in prose)]
     return _without_misspelt_duplicates(out)
 
 

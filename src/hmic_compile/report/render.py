@@ -13,7 +13,6 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from ..diagnostics import Diagnostic, HmicError, Loc
 from ..inputs.cache import Entries, template_folder
 from ..inputs.files import inside, within
-from .chart import AXIS_H, CHART_H, CHART_W
 from .draft import Draft, draft_mark
 from .prose import ProseError, md_cell, md_escape
 from .templates import FolderLoader, TemplateRefused
@@ -216,9 +215,6 @@ def render(report: Report, env: jinja2.Environment, fmt: str, draft: Draft | Non
     context: dict[str, object] = {
         "report": report,
         "labels": report.labels,
-        "chart_width": CHART_W,
-        "chart_height": CHART_H,
-        "axis_y": CHART_H - AXIS_H + 14,
         "medium": fmt,
         "created": created,
         "draft": draft_mark(draft, report.labels) if draft else None,

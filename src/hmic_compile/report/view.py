@@ -7,10 +7,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..derive.explain import area_derivations
-from ..derive.national import Distribution, distribution
+from ..derive.national import Distribution, distribution, picture
 from ..inputs import models as m
 from ..inputs.project import ForceBundle, FrameworkBundle, Project
-from .chart import Bar, chart
+from .chart import Chart, chart
+from .labels import area_labels, report_labels
+from .palette import GradeStyle, styles
 from .prose import Prose, Renderer
 
 
@@ -75,15 +77,17 @@ class AreaView:
     name: str
     title: str
     graded: bool
+    inspected: bool  # false: the force was not inspected in this area
     grade: str | None
-    grade_shown: str  # the grade, or the "not yet graded" label for a draft area
+    grade_shown: str  # the grade, or the "not inspected" or "not yet graded" label
     rank: int | None  # the grade's place on the scale, 1 = best (for styling that knows no grade names)
+    badge: str  # the grade badge's classes: "grade grade-<rank>", "grade not-inspected" or "grade not-graded"
     derived: str | None
     rationale: Prose | None
     previous: m.PreviousGrade | None
     travel: str  # e.g. "improved from Poor (2006 baseline assessment)"
-    distribution: Distribution | None
-    chart: list[Bar]
+    distribution: Distribution | None  # None: no national comparison is published for the area
+    chart: Chart | None
     labels: dict[str, str]
     national_context: list[BlockView]
     contextual_factors: list[BlockView]
@@ -110,8 +114,14 @@ class ContentsEntry:
 class Report:
     force: m.Force
     key: str
+    publisher: str | None  # the force's, or its framework's
+    published: str  # the month and year of publication, e.g. "March 2017"
     labels: dict[str, str]
     grades: list[str]
+    styles: tuple[GradeStyle, ...]  # each grade's colour, badge and chart pattern, best first
+    national_columns: int  # the national summary's columns of counts: the grades, and "not inspected" when any area has it
+    wide: bool  # whether the grade tables have so many columns that they are set smaller
+    any_national: bool  # whether any area has a national comparison
     contents: list[ContentsEntry]
     introduction: SectionView
     overview: SectionView
@@ -123,6 +133,8 @@ class Report:
     glossary: list[tuple[str, list[tuple[str, str]]]]  # (index letter, [(term, meaning)]) in the data's order
     abbreviations: dict[str, str]
 
+
+WIDE_TABLE = 5  # columns of counts past which a grade table is set smaller, so that it fits a page
 
 # Anchors the templates use for fixed parts of the report.
 RESERVED_ANCHORS = ("main", "contents", "findings", "national-summary", "force-summary", "recommendations", "glossary")
@@ -192,39 +204,6 @@ def _glossary_index(glossary: m.Glossary) -> list[tuple[str, list[tuple[str, str
     return out
 
 
-# Headings the templates use; a framework's `labels` (then an area's, then a force's area file) override them.
-DEFAULT_LABELS = {
-    "grade": "Grade",
-    "national_grade_distribution": "National grade distribution",
-    "national_context": "National contextual factors",
-    "contextual_factors": "Contextual factors",
-    "strengths": "Strengths",
-    "work_in_progress": "Work in progress",
-    "areas_for_improvement": "Areas for improvement",
-    "developing_practice": "Developing Practice",
-    "recommendation": "Recommendation",
-    "recommendations": "Recommendations",
-    "findings": "Findings",
-    "national_summary": "National summary of judgements",
-    "force_summary": "Force summary of judgements",
-    "glossary": "Glossary of Terms and Abbreviations",
-    "contents": "Contents",
-    "forces": "Forces",
-    "percent_of_forces": "Per cent of forces",
-    "direction_of_travel": "Direction of travel",
-    "professional_judgement": "Professional judgement",
-    "source": "Source",
-    "running_title": "HMIC Inspection Report",  # after the force's name at the head of each page
-    "draft": "DRAFT — for factual accuracy check",
-    "draft_watermark": "DRAFT",
-    "not_graded": "Not yet graded",
-}
-
-
-def _labels(fb: FrameworkBundle, ad: m.AreaDef, ev: m.AreaEvidence) -> dict[str, str]:
-    return {**DEFAULT_LABELS, **fb.framework.labels, **ad.labels, **ev.labels}
-
-
 def _travel(previous: m.PreviousGrade | None, grade: str | None, grades: list[str]) -> str:
     if previous is None or grade is None or previous.grade not in grades or grade not in grades:
         return ""
@@ -240,15 +219,20 @@ def build_report(project: Project, fo: ForceBundle) -> Report:
     abbreviations = {t.term: t.meaning for t in fo.glossary.terms}
     b = _Builder(fb, fo, Renderer(abbreviations))
     grades = [g.name for g in fw.grades]
+    grade_styles = styles(grades)
+    axis = {g.name: g.short or g.name for g in fw.grades}
+    national = picture(fb)
     derivations = {ad.id: d for ad, _, d in area_derivations(project, fo)}
     areas: list[AreaView] = []
     for ad in fw.areas:
         ev = fo.areas[ad.id]
-        labels = _labels(fb, ad, ev)
+        labels = area_labels(fw, ad, ev)
         labels["recommendations_heading"] = labels["recommendation"] if len(ev.recommendations) == 1 else labels["recommendations"]
         crit = fb.areas.get(ad.id)
         previous = fo.force.previous_grades.get(ad.id)
         d = derivations.get(ad.id)
+        rank = grades.index(ev.grade) + 1 if ev.grade in grades else None
+        dist = distribution(national.area(ad.id), ev.grade, not ev.inspected) if ad.graded else None
         areas.append(
             AreaView(
                 id=ad.id,
@@ -256,15 +240,17 @@ def build_report(project: Project, fo: ForceBundle) -> Report:
                 name=ad.name,
                 title=ad.title,
                 graded=ad.graded,
+                inspected=ev.inspected,
                 grade=ev.grade,
-                grade_shown=ev.grade or labels["not_graded"],
-                rank=grades.index(ev.grade) + 1 if ev.grade in grades else None,
+                grade_shown=ev.grade or labels["not_graded" if ev.inspected else "not_inspected"],
+                rank=rank,
+                badge=f"grade grade-{rank}" if rank else "grade not-graded" if ev.inspected else "grade not-inspected",
                 derived=d.grade if d else None,
                 rationale=b.prose(ev.grade_rationale) if ev.grade_rationale else None,
                 previous=previous,
                 travel=_travel(previous, ev.grade, grades),
-                distribution=distribution(fw, fb.national, ad.id, ev.grade) if fb.national and ad.graded else None,
-                chart=[],
+                distribution=dist,
+                chart=chart(dist, grade_styles, axis),
                 labels=labels,
                 national_context=b.blocks(crit.national_context) if crit else [],
                 contextual_factors=b.blocks(ev.contextual_factors),
@@ -287,8 +273,6 @@ def build_report(project: Project, fo: ForceBundle) -> Report:
                 recommendations=[b.prose(r.text) for r in ev.recommendations],
             )
         )
-    for a in areas:
-        a.chart = chart(a.distribution)
     by_id = {a.id: a for a in areas}
     groups = [(g.title, [by_id[a] for a in g.areas]) for g in fw.groups]
     summary = []
@@ -296,7 +280,7 @@ def build_report(project: Project, fo: ForceBundle) -> Report:
         graded = [a for a in members if a.graded]
         summary += [SummaryRow(a, title, i == 0) for i, a in enumerate(graded)]
     recommendations = [r for a in areas for r in a.recommendations]
-    labels = {**DEFAULT_LABELS, **fw.labels}
+    labels = report_labels(fw)
     intro = b.section(fb.introduction)
     overview = b.section(fo.force.overview)
     closing = labels["recommendation"] if len(recommendations) == 1 else labels["recommendations"]
@@ -313,12 +297,20 @@ def build_report(project: Project, fo: ForceBundle) -> Report:
     ]
     if recommendations:
         contents.append(ContentsEntry(closing, "recommendations"))
-    contents.append(ContentsEntry(labels["glossary"], "glossary"))
+    if fo.glossary.terms:
+        contents.append(ContentsEntry(labels["glossary"], "glossary"))
+    shown = [a for a in areas if a.graded and a.distribution]
     return Report(
         force=fo.force,
         key=fo.key,
+        publisher=fo.force.publisher or fw.publisher,
+        published=f"{fo.force.month} {fo.force.publication_year or fo.force.year}",
         labels=labels,
         grades=grades,
+        styles=grade_styles,
+        national_columns=len(grades) + (1 if national.any_not_inspected else 0),
+        wide=len(grades) + (1 if national.any_not_inspected else 0) > WIDE_TABLE,
+        any_national=bool(shown),
         contents=contents,
         introduction=intro,
         overview=overview,

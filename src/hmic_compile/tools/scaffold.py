@@ -1,4 +1,4 @@
-"""`hmic new force`: a commented evidence folder for a new force, one file per area of the year's framework."""
+"""`hmic new force`: a commented evidence folder for a new force, one file per area of its framework."""
 
 from __future__ import annotations
 
@@ -16,7 +16,8 @@ from ..inputs import models as m
 from ..inputs.files import create_exclusive, inside
 from ..inputs.loader import load
 from ..inputs.project import FrameworkBundle, load_framework
-from .scaffold_files import Previous, Scaffold, Sibling, join, scaffold
+from .scaffold_files import Previous, Scaffold, Sibling, scaffold
+from .yaml_text import join
 
 
 class ScaffoldError(CommandError):
@@ -24,6 +25,7 @@ class ScaffoldError(CommandError):
 
 
 NAME_RE = re.compile(r"^[a-z][a-z0-9-]*[a-z0-9]$|^[a-z]$")
+FRAMEWORK_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")  # a framework's folder under criteria/: '2007', 'peel-2016'
 
 
 def _siblings(root: Path, key: str) -> list[Sibling]:
@@ -72,7 +74,45 @@ def _previous(root: Path, slug: str, year: int, fb: FrameworkBundle) -> Previous
     return None
 
 
-def plan(root: Path, name: str, year: int) -> Scaffold:
+def frameworks_under(root: Path) -> list[str]:
+    """The framework folders under criteria/ (those holding a framework.yaml), by name."""
+    crit = root / "criteria"
+    return sorted(p.name for p in crit.iterdir() if (p / "framework.yaml").is_file()) if crit.is_dir() else []
+
+
+def _available(root: Path) -> str:
+    return "available: " + (join(frameworks_under(root)) or f"none (is --root {root} the project folder?)")
+
+
+def choose_framework(root: Path, framework: str | None, year: int | None) -> str:
+    """The framework folder a command means: named with --framework, or the one framework of --year."""
+    if framework is not None and year is not None:
+        raise ScaffoldError("give --framework or --year, not both", "--year YEAR is short for the one framework of that year", usage=True)
+    if framework is not None:
+        if not FRAMEWORK_RE.match(framework) or not (root / "criteria" / framework / "framework.yaml").is_file():
+            raise ScaffoldError(f"no framework '{framework}': criteria/{framework}/framework.yaml does not exist", _available(root))
+        return framework
+    if year is None:
+        raise ScaffoldError("give --framework NAME, the framework's folder under criteria/", _available(root), usage=True)
+    matches = []
+    for key in frameworks_under(root):
+        fw = _model(root / "criteria" / key / "framework.yaml", root, m.Framework)
+        if key == str(year) or (fw is not None and fw.year == year):
+            matches.append(key)
+    if not matches:
+        raise ScaffoldError(
+            f"no framework for {year}: no folder under criteria/ is named {year} or holds a framework of {year}", _available(root)
+        )
+    if len(matches) > 1:
+        raise ScaffoldError(
+            f"--year {year} is ambiguous: the frameworks {join(matches)} are all of {year}",
+            f"name one with --framework, e.g. --framework {matches[0]}",
+            usage=True,
+        )
+    return matches[0]
+
+
+def plan(root: Path, name: str, framework: str | None = None, year: int | None = None) -> Scaffold:
     """The scaffold for evidence/<name>-<year>/; raises ScaffoldError when it cannot or must not be written."""
     if not NAME_RE.match(name):
         raise ScaffoldError(
@@ -82,30 +122,25 @@ def plan(root: Path, name: str, year: int) -> Scaffold:
         )
     if re.search(r"-\d{4}$", name):
         raise ScaffoldError(
-            f"'{name}' already ends with a year", f"give the name alone: hmic new force {name.rsplit('-', 1)[0]} --year {year}", usage=True
+            f"'{name}' already ends with a year",
+            f"give the name alone: hmic new force {name.rsplit('-', 1)[0]} --framework FRAMEWORK",
+            usage=True,
         )
-    key = f"{name}-{year}"
-    folder = root / "evidence" / key
-    if folder.exists() or folder.is_symlink():
-        raise ScaffoldError(f"evidence/{key} already exists; nothing was written", "choose another name, or remove the folder first")
-    crit = root / "criteria"
-    fw_folder = crit / str(year)
-    if not (fw_folder / "framework.yaml").is_file():
-        have = sorted(p.name for p in crit.iterdir() if (p / "framework.yaml").is_file()) if crit.is_dir() else []
-        raise ScaffoldError(
-            f"no framework for {year}: criteria/{year}/framework.yaml does not exist",
-            "available: " + (join(have) or f"none (is --root {root} the project folder?)"),
-        )
+    key_fw = choose_framework(root, framework, year)
+    fw_folder = root / "criteria" / key_fw
     diags = Diagnostics()
     fb = load_framework(fw_folder, root, diags)
     if fb is None or diags.errors:
-        raise ScaffoldError(f"the {year} framework has problems; fix them first (hmic validate)", diagnostics=diags.sorted())
-    if fb.framework.year != year:
-        raise ScaffoldError(f"criteria/{year}/framework.yaml is the framework of {fb.framework.year}, not {year}", diagnostics=[])
+        raise ScaffoldError(f"the {key_fw} framework has problems; fix them first (hmic validate)", diagnostics=diags.sorted())
+    fyear = fb.framework.year
+    key = f"{name}-{fyear}"
+    folder = root / "evidence" / key
+    if folder.exists() or folder.is_symlink():
+        raise ScaffoldError(f"evidence/{key} already exists; nothing was written", "choose another name, or remove the folder first")
     schemas = root / "schemas"
     display = " ".join(w.capitalize() for w in name.split("-"))
     return scaffold(
-        fb, key, display, year, _siblings(root, key), _previous(root, name, year, fb), schemas if schemas.is_dir() else None, folder
+        fb, key, display, fyear, _siblings(root, key), _previous(root, name, fyear, fb), schemas if schemas.is_dir() else None, folder
     )
 
 

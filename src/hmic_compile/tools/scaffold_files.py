@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 import json
-import re
-import textwrap
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..checks.glossary import printed_strings
 from ..checks.words import candidates
+from ..derive.national import Shape, picture
 from ..inputs import models as m
 from ..inputs.loader import parse
 from ..inputs.project import FrameworkBundle
 from .schema import BY_NAME, modeline
-
-WIDTH = 100
+from .yaml_text import comment, join, lines, scalar
 
 
 @dataclass(frozen=True)
@@ -45,43 +42,6 @@ class Scaffold:
     notes: list[str] = field(default_factory=list)
 
 
-_PLAIN = re.compile(r"^[A-Za-z][\w ,.'’()/&–-]*$")
-
-
-_YAML_WORDS = {"y", "n", "yes", "no", "on", "off", "true", "false", "null", "~"}
-
-
-def scalar(text: str) -> str:
-    """A YAML scalar for `text`: plain when that is unambiguous, else double-quoted."""
-    if _PLAIN.match(text) and text.lower() not in _YAML_WORDS and not text.endswith((" ", ":")):
-        return text
-    return json.dumps(text, ensure_ascii=False)
-
-
-def comment(text: str, indent: str = "", first: str = "", width: int = WIDTH) -> list[str]:
-    """`text` as comment lines, wrapped."""
-    lead = f"{indent}# "
-    return textwrap.wrap(
-        text,
-        width=width,
-        initial_indent=lead + first,
-        subsequent_indent=lead + ("  " if first else ""),
-        break_long_words=False,
-        break_on_hyphens=False,
-    ) or [lead.rstrip()]
-
-
-def _lines(*parts: str | list[str]) -> str:
-    out: list[str] = []
-    for p in parts:
-        out.extend([p] if isinstance(p, str) else p)
-    return "\n".join(out) + "\n"
-
-
-def join(names: Iterable[str]) -> str:
-    return ", ".join(names)
-
-
 def abbreviations(texts: list[str]) -> list[str]:
     """Upper-case abbreviations in `texts`, in first-use order (the words `hmic validate` wants in the glossary)."""
     seen: dict[str, None] = {}
@@ -104,22 +64,27 @@ def framework_prose(fb: FrameworkBundle) -> list[str]:
     return out
 
 
-def _national_line(fb: FrameworkBundle, area: str) -> list[str]:
-    nat = fb.national
-    if nat is None:
+def _national_line(fb: FrameworkBundle, area: str, key: str) -> list[str]:
+    if fb.national is None:
         return []
     rel = fb.docs["national"].rel if "national" in fb.docs else f"criteria/{fb.key}/national-results.yaml"
-    if nat.totals.get(area):
-        row = nat.totals[area]
-        counts = join([f"{g.name} {row.get(g.name, 0)}" for g in fb.framework.grades])
+    results = picture(fb).area(area)
+    if results is None:
+        return comment(f"{rel} gives nothing for this area: the report says that no national comparison is published.")
+    if results.shape is not Shape.FORCES:
+        counts = join([f"{g} {n}" for g, n in results.counts])
+        if results.not_inspected:
+            counts += f"; not inspected {results.not_inspected}"
         text = (
             f"The national totals ({rel}) count forces at: {counts}. A grade they count no force at is an error "
             "(E506): check the totals first."
         )
         return comment(text)
-    if nat.forces:
-        return comment(f"{rel} lists every force's grades: the grade here must match this force's row there (E507).")
-    return []
+    slug = key.rsplit("-", 1)[0]
+    return comment(
+        f"{rel} lists the forces' grades for this area: the grade here must match this force's row there, "
+        f"under '{slug}' (the folder's name less its year), or validation reports it (E507)."
+    )
 
 
 def force_yaml(
@@ -127,9 +92,9 @@ def force_yaml(
 ) -> str:
     fw = fb.framework
     sf = sibling.force if sibling else None
-    publisher = sf.publisher if sf else "Her Majesty's Inspectorate of Constabulary"
+    publisher = sf.publisher if sf and sf.publisher != fw.publisher else None
     month = sf.month if sf else "January"
-    # The pattern of the year's other report when there is one: "HMIC Inspection Report Norfolk Constabulary October 2007".
+    # The pattern of another report of the framework when there is one (2007: "HMIC Inspection Report <force> October 2007").
     title = sf.title.replace(sf.name, name) if sf and sf.name in sf.title else f"{fw.title}: {name}"
     borrowed = f"copied from evidence/{sibling.key}/force.yaml" if sibling and sf else "placeholders"
     grades = join([g.name for g in fw.grades])
@@ -151,15 +116,15 @@ def force_yaml(
             prev_lines += [
                 f"#   {graded[0].id}:",
                 f"#     grade: {fw.grades[-1].name}",
-                f"#     assessment: {year - 1} baseline assessment",
+                f"#     assessment: {year - 1} inspection",
             ]
         prev_source = []
     overview_title = sf.overview.title if sf else "Force overview"
-    return _lines(
+    return lines(
         header,
         comment(f"{name}, {fw.title}: the title page, the force overview and earlier grades. Every key is described in docs/format.md."),
         "",
-        comment("The force's full name as the report prints it, e.g. 'Norfolk Constabulary'."),
+        comment("The force's full name as the report prints it, e.g. 'Thames Valley Police'."),
         f"name: {scalar(name)}",
         comment("The year of the inspection; it must be the framework's year."),
         f"year: {year}",
@@ -167,9 +132,10 @@ def force_yaml(
         f"framework: {json.dumps(fb.key)}",
         "",
         comment(f"The title page ({borrowed}): check each line."),
-        f"publisher: {scalar(publisher)}",
+        _publisherlines(fw, publisher),
         f"title: {scalar(title)}",
         f"month: {scalar(month)}  # the month of publication",
+        f"# publication_year: {year + 1}  # optional: the year of publication, when it is not {year}",
         "# isbn: 978-...                      # optional",
         "# copyright: CROWN COPYRIGHT         # optional",
         f"# first_published: FIRST PUBLISHED {year}  # optional",
@@ -182,9 +148,9 @@ def force_yaml(
         f"  title: {scalar(overview_title)}",
         "  body: []",
         "  #   - >-",
-        "  #     The force's headquarters is located at ...",
+        "  #     The force serves ...",
         "  # sections:",
-        "  #   - title: Geographical description of force area",
+        "  #   - title: The force's area",
         "  #     body:",
         "  #       - ...",
         "",
@@ -197,7 +163,15 @@ def force_yaml(
     )
 
 
-def area_yaml(fb: FrameworkBundle, ad: m.AreaDef, name: str, year: int, header: list[str]) -> str:
+def _publisherlines(fw: m.Framework, publisher: str | None) -> list[str]:
+    if publisher is not None:
+        return [f"publisher: {scalar(publisher)}"]
+    if fw.publisher is not None:
+        return [f"# publisher: ...  # optional: the framework's publisher, {fw.publisher}, unless given here"]
+    return comment("Who publishes the report, as its title page names them (without it, W340):") + ["# publisher: ..."]
+
+
+def area_yaml(fb: FrameworkBundle, ad: m.AreaDef, key: str, name: str, year: int, header: list[str]) -> str:
     fw = fb.framework
     crit = fb.areas.get(ad.id)
     criteria = crit.criteria if crit else []
@@ -221,7 +195,8 @@ def area_yaml(fb: FrameworkBundle, ad: m.AreaDef, name: str, year: int, header: 
                 "derives a grade from the judgements below; if the one awarded differs, grade_rationale gives the "
                 "professional judgement, which the report prints."
             ),
-            _national_line(fb, ad.id),
+            _national_line(fb, ad.id, key),
+            "# inspected: false  # only if the force was not inspected in this area: then no grade or judgements",
             f"# grade:  # {' | '.join(g.name for g in fw.grades)}",
             "# grade_rationale: >-",
             "#   ...",
@@ -250,7 +225,7 @@ def area_yaml(fb: FrameworkBundle, ad: m.AreaDef, name: str, year: int, header: 
     ]
     if ad.graded:
         parts += ["", *_judgements(fw, criteria, crit_rel)]
-    return _lines(*parts)
+    return lines(*parts)
 
 
 def _prefix(area: str) -> str:
@@ -306,7 +281,7 @@ def glossary_yaml(
         for w in known:
             parts += [f"  - term: {scalar(w)}", f"    meaning: {scalar(meanings[w][0])}"]
     else:
-        parts += ["terms: []  # at least one: {term, meaning}"]
+        parts += ["terms: []  # {term, meaning}, in the order printed"]
     if kept_out or unknown:
         parts += [
             "",
@@ -326,7 +301,7 @@ def glossary_yaml(
                 indent="  ",
             )
             parts += [f"  - {scalar(w)}" for w in unknown]
-    return _lines(*parts)
+    return lines(*parts)
 
 
 def scaffold(
@@ -348,7 +323,7 @@ def scaffold(
 
     files = {"force.yaml": force_yaml(fb, key, name, year, sibling, previous, header("force", "force.yaml"))}
     for ad in fw.areas:
-        files[f"{ad.id}.yaml"] = area_yaml(fb, ad, name, year, header("area-evidence", f"{ad.id}.yaml"))
+        files[f"{ad.id}.yaml"] = area_yaml(fb, ad, key, name, year, header("area-evidence", f"{ad.id}.yaml"))
     # The glossary must cover the abbreviations of everything the report prints.
     texts = framework_prose(fb)
     for fname, text in files.items():
@@ -362,7 +337,7 @@ def scaffold(
         for term in sorted(s.unexpanded):
             left_out.setdefault(term, s.key)
     files["glossary.yaml"] = glossary_yaml(name, year, used, meanings, left_out, header("glossary", "glossary.yaml"))
-    notes = _notes(fb, key, used, meanings, left_out)
+    notes = _notes(fb, key, used, meanings, left_out, siblings)
     return Scaffold(key, files, notes)
 
 
@@ -370,19 +345,24 @@ def _data(text: str, fname: str) -> object:
     return parse(text, fname).data
 
 
-def _notes(fb: FrameworkBundle, key: str, used: list[str], meanings: dict[str, tuple[str, str]], left_out: dict[str, str]) -> list[str]:
+def _notes(
+    fb: FrameworkBundle, key: str, used: list[str], meanings: dict[str, tuple[str, str]], left_out: dict[str, str], siblings: list[Sibling]
+) -> list[str]:
     notes = []
     nat = fb.national
     slug = key.rsplit("-", 1)[0]
     rel = f"criteria/{fb.key}/national-results.yaml"
-    if nat is not None and nat.forces and slug not in nat.forces:
+    needs_row = any(r.shape is Shape.FORCES for r in picture(fb).areas.values())
+    if nat is not None and needs_row and slug not in nat.forces:
         notes.append(
             f"{rel} lists {len(nat.forces)} forces' grades and not '{slug}': once its areas are graded, add "
-            f"forces.{slug} there (E507); the framework counts {fb.framework.number_of_forces} forces (E503)"
+            f"forces.{slug} there (E507); the framework counts {fb.framework.number_of_forces} forces"
         )
+    if fb.framework.publisher is None and not any(s.force and s.force.framework == fb.key and s.force.publisher for s in siblings):
+        notes.append("force.yaml: no publisher is known for this framework; give 'publisher:' there or in its framework.yaml (W340)")
     unknown = [w for w in used if w not in meanings and w not in left_out]
     if unknown:
         notes.append(f"glossary.yaml: no other force's glossary explains {join(unknown)}; they are listed under 'unexpanded'")
     if not any(w in meanings for w in used):
-        notes.append("glossary.yaml needs at least one term before the force validates")
+        notes.append("glossary.yaml has no terms yet, so the report would have no glossary (W341)")
     return notes

@@ -12,6 +12,7 @@ from typing import Any
 
 from ..diagnostics import Diagnostics, HmicError
 from ..inputs.loader import load
+from ..inputs.models import NOT_INSPECTED
 from ..inputs.project import FrameworkBundle, load_frameworks
 from ..inputs.salvage import strings_at
 from .schema import BY_NAME, Kind, generate
@@ -57,11 +58,16 @@ def area_evidence(fb: FrameworkBundle, area: str) -> dict[str, Any]:
     props, defs = s["properties"], s["$defs"]
     props["area"] = {"const": area, "description": f"The area's id; must match the file's name: {area}."}
     grades = [g.name for g in fb.framework.grades]
-    if not ad.graded:  # an overview: hmic refuses a grade or judgements here (E313)
-        for key in ("grade", "grade_rationale", "judgements", "factors"):
+    if not ad.graded:  # an overview: hmic refuses a grade or judgements here (E313), and 'inspected: false' (E323)
+        for key in ("grade", "grade_rationale", "judgements", "factors", "inspected"):
             props.pop(key, None)
     else:
         props["grade"] = _describe(_choices(grades, f"the {fb.key} grades, best first"), props["grade"])
+        # A force not inspected in the area takes no grade, rationale, judgements or factors (E321).
+        s["if"] = {"properties": {"inspected": {"const": False}}, "required": ["inspected"]}
+        refused = {"not": {}, "errorMessage": "a force not inspected in the area (inspected: false) takes none"}
+        empty = {"maxItems": 0}
+        s["then"] = {"properties": {"grade": refused, "grade_rationale": refused, "judgements": empty, "factors": empty}}
         criteria = fb.areas[area].criteria if area in fb.areas else []
         if criteria:
             ids = [c.id for c in criteria]
@@ -106,17 +112,18 @@ def national_results(fb: FrameworkBundle) -> dict[str, Any]:
     props = s["properties"]
     graded = [a.id for a in fb.framework.areas if a.graded]
     grades = [g.name for g in fb.framework.grades]
+    values = [*grades, NOT_INSPECTED]  # a totals key, and a force's value, for the forces not inspected in the area
     totals, forces = props.get("totals"), props.get("forces")
     if totals is not None and "patternProperties" in totals:
         row = next(iter(totals.pop("patternProperties").values()))
         totals["propertyNames"] = {"enum": graded}
-        totals["additionalProperties"] = {**row, "propertyNames": {"enum": grades}}
+        totals["additionalProperties"] = {**row, "propertyNames": {"enum": values}}
     if forces is not None and "patternProperties" in forces:
         (pattern, row), *_ = forces["patternProperties"].items()
         row = copy.deepcopy(row)
         row.pop("patternProperties", None)
         row["propertyNames"] = {"enum": graded}
-        row["additionalProperties"] = _choices(grades, f"the {fb.key} grades")
+        row["additionalProperties"] = _choices(values, f"the {fb.key} grades, or '{NOT_INSPECTED}'")
         forces["patternProperties"] = {pattern: row}
     return _titled(s, fb, "national results")
 
