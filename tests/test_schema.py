@@ -22,7 +22,9 @@ from .conftest import REPO
 runner = CliRunner()
 SCHEMAS = REPO / "schemas"
 MINI = REPO / "tests" / "fixtures" / "mini"
-PROJECTS = (REPO, MINI)
+# The repository, the mini project and the frameworks after 2007 (tests/fixtures/frameworks/): each has its schemas/.
+PROJECTS = (REPO, MINI, *sorted(p for p in (REPO / "tests" / "fixtures" / "frameworks").iterdir() if p.is_dir()))
+PROJECT_IDS = ["repository", "mini", *(p.name for p in PROJECTS[2:])]
 FILES = [(root, p, kind) for root in PROJECTS for p, kind in sch.yaml_files(root)]
 
 
@@ -76,7 +78,7 @@ def validator(kind: sch.Kind, draft: type = jsonschema.Draft202012Validator) -> 
 # --- the committed schemas --------------------------------------------------------------
 
 
-@pytest.mark.parametrize("root", PROJECTS, ids=["repository", "mini"])
+@pytest.mark.parametrize("root", PROJECTS, ids=PROJECT_IDS)
 def test_committed_schemas_are_what_hmic_schema_generates(root: Path) -> None:
     expected = sch.plan(root, root / "schemas", annotate=False).schemas
     committed = sorted(p for p in (root / "schemas").rglob("*") if p.is_file())
@@ -134,9 +136,17 @@ def test_every_yaml_file_points_at_its_schema(item: tuple[Path, Path, sch.Kind])
     target = (path.parent / first[len(sch.MODELINE_PREFIX) :]).resolve()
     assert target.is_file()
     specific = kind.name in ("area-evidence", "area-criteria", "force", "national-results")
-    framework = path.relative_to(root).parts[1].rsplit("-", 1)[-1]
+    top, folder = path.relative_to(root).parts[:2]
+    framework = folder if top == "criteria" else _framework_named(path.parent / "force.yaml")
     expected = f"{framework}/{kind.name}.{path.stem}.schema.json" if kind.name.startswith("area-") else f"{framework}/{kind.filename}"
     assert target == (root / "schemas" / (expected if specific else kind.filename)).resolve()
+
+
+def _framework_named(force_yaml: Path) -> str:
+    """The framework a force's force.yaml names (`framework: "2007"`, `framework: peel-2021`)."""
+    found = re.search(r"^framework: *[\"']?([^\"'\n]+)", force_yaml.read_text(encoding="utf-8"), re.MULTILINE)
+    assert found, force_yaml
+    return found.group(1)
 
 
 def test_every_file_hmic_reads_has_a_kind() -> None:
@@ -145,7 +155,7 @@ def test_every_file_hmic_reads_has_a_kind() -> None:
         for top in ("criteria", "evidence"):
             for p in (root / top).rglob("*.y*ml"):
                 assert p in seen, p
-    assert len(FILES) == 30
+    assert len(FILES) == 90  # 19 in the repository, 11 in mini, 25 + 16 + 19 in the three frameworks
 
 
 @pytest.mark.parametrize(
