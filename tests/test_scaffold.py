@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from pathlib import Path
@@ -97,7 +98,7 @@ def test_area_files_guide_the_inspector(tmp_path: Path) -> None:
     root = _real(tmp_path)
     assert _new(root, "suffolk", "--year", "2007").exit_code == 0
     ca = (root / "evidence/suffolk-2007/child-abuse.yaml").read_text(encoding="utf-8")
-    assert ca.startswith("# yaml-language-server: $schema=../../schemas/area-evidence.schema.json\n")
+    assert ca.startswith("# yaml-language-server: $schema=../../schemas/2007/area-evidence.child-abuse.schema.json\n")
     assert "Excellent, Good, Fair, Poor" in ca
     flat = re.sub(r"\n# *", " ", ca)  # comments unwrapped
     assert "count forces at: Excellent 3, Good 17, Fair 21, Poor 2" in flat  # E506: a grade the totals count no force at
@@ -118,16 +119,43 @@ def test_area_files_guide_the_inspector(tmp_path: Path) -> None:
     assert "LSCB" in glossary["unexpanded"]  # Norfolk's glossary leaves it out too
 
 
+def _schema_check(root: Path):
+    return runner.invoke(app, ["schema", "--root", str(root), "--annotate", "--check"])
+
+
 def test_scaffolded_files_are_valid_for_their_schemas(tmp_path: Path) -> None:
     root = _real(tmp_path)
     assert _new(root, "suffolk", "--year", "2007").exit_code == 0
+    # Each file points at its framework's own schema, as `hmic schema --annotate` would: nothing to rewrite.
+    r = _schema_check(root)
+    assert r.exit_code == 0, r.output
+    planned = sch.plan(root, root / "schemas", annotate=True).modelines
     for path in (root / "evidence/suffolk-2007").iterdir():
         kind = sch.kind_of(path.relative_to(root).as_posix())
         assert kind is not None
         text = path.read_text(encoding="utf-8")
-        assert text.splitlines()[0] == sch.modeline(path, kind, root / "schemas")
-        errors = list(jsonschema.Draft202012Validator(sch.generate(kind)).iter_errors(yaml.safe_load(text)))
-        assert not errors, (path.name, [e.message for e in errors])
+        first = text.splitlines()[0]
+        assert first == planned[path].splitlines()[0]
+        if kind.name != "glossary":
+            assert "/schemas/2007/" in first, first
+        own = json.loads((path.parent / first.removeprefix(sch.MODELINE_PREFIX)).read_text(encoding="utf-8"))
+        for schema in (sch.generate(kind), own):
+            errors = list(jsonschema.Draft202012Validator(schema).iter_errors(yaml.safe_load(text)))
+            assert not errors, (path.name, [e.message for e in errors])
+
+
+@pytest.mark.parametrize("fixture", ["peel-2021", "seven-grade", "three-grade"])
+def test_a_force_of_a_later_framework_points_at_that_frameworks_schemas(tmp_path: Path, fixture: str) -> None:
+    root = tmp_path / fixture
+    shutil.copytree(REPO / "tests" / "fixtures" / "frameworks" / fixture, root)
+    (framework,) = [p.name for p in (root / "criteria").iterdir()]
+    r = _new(root, "newtown", "--framework", framework)
+    assert r.exit_code == 0, r.output
+    (folder,) = [p for p in (root / "evidence").iterdir() if p.name.startswith("newtown-")]
+    force = (folder / "force.yaml").read_text(encoding="utf-8")
+    assert force.startswith(f"# yaml-language-server: $schema=../../schemas/{framework}/force.schema.json\n")
+    r = _schema_check(root)
+    assert r.exit_code == 0, r.output
 
 
 def test_previous_grades_come_from_the_same_force_in_an_earlier_year(tmp_path: Path) -> None:
@@ -291,10 +319,41 @@ def test_new_framework_from_2007_validates(tmp_path: Path) -> None:
     assert "national-results.yaml was not copied" in r.output
     v = _validate(root, "--strict")
     assert v.exit_code == 0, v.output
+    # Its own schemas are written, and each file points at its own, as `hmic schema --annotate` would.
+    assert sorted(p.name for p in (root / "schemas/peel-2016").iterdir()) == sorted(p.name for p in (root / "schemas/2007").iterdir())
+    criteria = (folder / "areas/child-abuse.yaml").read_text(encoding="utf-8")
+    assert criteria.startswith("# yaml-language-server: $schema=../../../schemas/peel-2016/area-criteria.child-abuse.schema.json\n")
+    assert "schemas/peel-2016/" in r.output
+    c = _schema_check(root)
+    assert c.exit_code == 0, c.output
     # and a force can be started from it straight away
     assert _new(root, "suffolk", "--framework", "peel-2016").exit_code == 0
     v = _validate(root)
     assert v.exit_code == 0 and ": error[" not in v.output, v.output
+    c = _schema_check(root)
+    assert c.exit_code == 0, c.output
+    force = (root / "evidence/suffolk-2016/force.yaml").read_text(encoding="utf-8")
+    assert force.startswith("# yaml-language-server: $schema=../../schemas/peel-2016/force.schema.json\n")
+
+
+def test_new_framework_in_a_project_without_schemas_writes_no_modelines(tmp_path: Path) -> None:
+    root = _real(tmp_path)
+    shutil.rmtree(root / "schemas")
+    assert _new_framework(root, "peel-2016", "--from", "2007").exit_code == 0
+    assert not (root / "schemas").exists()
+    for path in (root / "criteria/peel-2016").rglob("*.yaml"):
+        assert "yaml-language-server" not in path.read_text(encoding="utf-8"), path  # the source's point at its schemas
+    assert _validate(root, "--strict").exit_code == 0
+
+
+def test_new_framework_refuses_a_schemas_folder_of_its_name(tmp_path: Path) -> None:
+    root = _real(tmp_path)
+    (root / "schemas/peel-2016").symlink_to(tmp_path)
+    r = _new_framework(root, "peel-2016", "--from", "2007")
+    assert r.exit_code == 1, r.output
+    assert "error: schemas/peel-2016 already exists; nothing was written" in r.output
+    assert not (root / "criteria/peel-2016").exists()
+    assert sorted(p.name for p in (root / "criteria").iterdir()) == ["2007"]
 
 
 def test_new_framework_takes_its_year_from_its_name_or_year(tmp_path: Path) -> None:

@@ -12,7 +12,8 @@ from ..derive.national import Shape, picture
 from ..inputs import models as m
 from ..inputs.loader import parse
 from ..inputs.project import FrameworkBundle
-from .schema import BY_NAME, modeline
+from .schema import BY_NAME, modeline_to
+from .schema_framework import schema_in
 from .yaml_text import comment, join, lines, scalar
 
 
@@ -319,7 +320,9 @@ def scaffold(
     sibling = next((s for s in siblings if s.force is not None and s.force.framework == fb.key), None)
 
     def header(kind: str, filename: str) -> list[str]:
-        return [modeline(folder / filename, BY_NAME[kind], schemas)] if schemas is not None else []
+        # The framework's own schema, as `hmic schema --annotate` would point the file at (fb loaded without errors).
+        own = schemas / schema_in(fb, BY_NAME[kind], filename.removesuffix(".yaml")) if schemas is not None else None
+        return [modeline_to(folder / filename, own)] if own is not None else []
 
     files = {"force.yaml": force_yaml(fb, key, name, year, sibling, previous, header("force", "force.yaml"))}
     for ad in fw.areas:

@@ -11,8 +11,12 @@ from pathlib import Path
 
 from ..checks.framework import check_framework
 from ..diagnostics import Diagnostics
-from ..inputs.project import load_framework
+from ..inputs.files import create_exclusive, inside, within
+from ..inputs.project import FrameworkBundle, load_framework
 from .scaffold import FRAMEWORK_RE, ScaffoldError, choose_framework
+from .schema import MODELINE_PREFIX, dump, kind_of, modeline_to, read_text, with_modeline
+from .schema import write as write_schemas
+from .schema_framework import framework_schemas, schema_in
 from .yaml_text import comment, scalar
 
 COPIED = ("framework.yaml", "introduction.yaml")  # and areas/*.yaml; national-results.yaml is the other year's data
@@ -25,6 +29,7 @@ class FrameworkScaffold:
     year: int
     files: dict[str, str]  # relative path in the new folder -> content
     notes: list[str] = field(default_factory=list)
+    schemas: dict[Path, str] = field(default_factory=dict)  # the framework's own, schemas/<key>/ (a project with schemas/)
 
 
 def _year_of(name: str) -> int | None:
@@ -79,10 +84,7 @@ def plan_framework(root: Path, name: str, source: str, year: int | None = None, 
     if fb is None or diags.errors:
         raise ScaffoldError(f"the {source} framework has problems; fix them first (hmic validate)", diagnostics=diags.sorted())
     folder = root / "criteria" / source
-    files = {f: (folder / f).read_text(encoding="utf-8") for f in COPIED}
-    for ad in fb.framework.areas:
-        rel = f"areas/{ad.id}.yaml"
-        files[rel] = (folder / rel).read_text(encoding="utf-8")
+    files = {rel: _source_text(folder, rel, source) for rel in [*COPIED, *(f"areas/{ad.id}.yaml" for ad in fb.framework.areas)]}
     title = title or " ".join(w.capitalize() for w in re.split(r"[-_.]", name) if w)
     text = set_top_level(set_top_level(files["framework.yaml"], "year", str(year)), "title", scalar(title))
     lead = comment(
@@ -100,31 +102,90 @@ def plan_framework(root: Path, name: str, source: str, year: int | None = None, 
         )
     if fb.framework.labels.running_title or fb.framework.publisher:
         notes.append(f"the labels and publisher are {source}'s words, printed in every report: reword them for this framework")
-    return FrameworkScaffold(name, source, year, files, notes)
+    # The new framework as `hmic schema` will load it: the source's, under its own name, year and title.
+    own = FrameworkBundle(name, fb.framework.model_copy(update={"year": year, "title": title}), fb.introduction_file, fb.areas, None)
+    files, schemas = _with_schemas(root, own, files)
+    if schemas:
+        notes.append(f"schemas/{name}/: the framework's own schemas for editors, and each file's first line points at its own")
+    return FrameworkScaffold(name, source, year, files, notes, schemas)
+
+
+def _source_text(folder: Path, rel: str, source: str) -> str:
+    text = read_text(folder / rel)
+    if text is None:
+        raise ScaffoldError(f"criteria/{source}/{rel} is not a regular UTF-8 file hmic can read; nothing was written")
+    return text
+
+
+def _with_schemas(root: Path, fb: FrameworkBundle, files: dict[str, str]) -> tuple[dict[str, str], dict[Path, str]]:
+    """The files with their first lines pointing at `fb`'s own schemas, and those schemas, as `hmic schema
+    --annotate` would write them; in a project without schemas/, the files without the source's modelines."""
+    schemas = root / "schemas"
+    if not schemas.is_dir():
+        return {rel: _without_modeline(text) for rel, text in files.items()}, {}
+    if within(schemas, root) and not inside(schemas, root):
+        raise ScaffoldError(
+            "schemas/ is a symbolic link leading outside the project; nothing was written",
+            "replace the link with the folder itself",
+            usage=True,
+        )
+    own = schemas / fb.key
+    if own.exists() or own.is_symlink():
+        raise ScaffoldError(f"schemas/{fb.key} already exists; nothing was written", "remove it first, or choose another name")
+    target = root / "criteria" / fb.key
+    out = {}
+    for rel, text in files.items():
+        kind = kind_of(f"criteria/{fb.key}/{rel}")
+        assert kind is not None  # framework.yaml, introduction.yaml and areas/*.yaml
+        out[rel] = with_modeline(text, modeline_to(target / rel, schemas / schema_in(fb, kind, Path(rel).stem)))
+    return out, {own / name: dump(s) for name, s in framework_schemas(fb).items()}
+
+
+def _without_modeline(text: str) -> str:
+    return text.split("\n", 1)[1] if text.startswith(MODELINE_PREFIX) and "\n" in text else text
 
 
 def _modeline_split(text: str) -> tuple[str, str]:
-    if text.startswith("# yaml-language-server:"):
+    if text.startswith(MODELINE_PREFIX):
         head, _, rest = text.partition("\n")
         return head + "\n", rest
     return "", text
 
 
 def write_framework(root: Path, sc: FrameworkScaffold) -> Path:
-    """Write the folder whole or not at all: into a temporary folder beside it, then renamed into place."""
+    """Write the folder whole or not at all, then the framework's schemas.
+
+    The files go into a fresh folder created exclusively in criteria/ (an unpredictable name), each file
+    created exclusively, and the folder is then renamed into place: nothing is written through a symbolic
+    link, and an interrupted run leaves nothing behind. A criteria/ that leads out of the project is refused."""
     crit = root / "criteria"
     target = crit / sc.key
-    tmp = Path(tempfile.mkdtemp(prefix=f".{sc.key}-", dir=crit))
+    if not inside(crit, root):
+        raise ScaffoldError(
+            "criteria/ is a symbolic link leading outside the project; nothing was written",
+            "replace the link with the folder itself",
+            usage=True,
+        )
+    stage: Path | None = None
     try:
+        stage = Path(tempfile.mkdtemp(prefix=f".{sc.key}.", suffix=".tmp", dir=crit))
         for rel, text in sc.files.items():
-            path = tmp / rel
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with open(path, "x", encoding="utf-8", newline="\n") as f:
-                f.write(text)
-        os.rename(tmp, target)  # fails, leaving nothing, if the folder appeared meanwhile
+            path = stage / rel
+            path.parent.mkdir(exist_ok=True)
+            create_exclusive(path, text.encode("utf-8"))
+        for folder in {stage, *(p.parent for p in stage.rglob("*"))}:
+            os.chmod(folder, 0o755)
+        if target.exists() or target.is_symlink():
+            raise ScaffoldError(f"criteria/{sc.key} already exists; nothing was written")
+        os.rename(stage, target)
+        stage = None
     except OSError as e:
-        shutil.rmtree(tmp, ignore_errors=True)
-        if target.exists():
-            raise ScaffoldError(f"criteria/{sc.key} already exists; nothing was written") from None
         raise ScaffoldError(f"cannot write criteria/{sc.key}: {e.strerror or e}") from None
+    finally:
+        if stage is not None:
+            shutil.rmtree(stage, ignore_errors=True)
+    try:
+        write_schemas(sc.schemas)
+    except OSError as e:
+        raise ScaffoldError(f"criteria/{sc.key} was written, but not its schemas: {e.strerror or e}", "run: hmic schema") from None
     return target

@@ -156,11 +156,17 @@ def schema_for(root: Path, path: Path, kind: Kind, frameworks: dict[str, Framewo
     """The schema a file points at, relative to the schemas folder: its framework's own when there is one."""
     parts = PurePosixPath(path.relative_to(root).as_posix()).parts
     fb = frameworks.get(parts[1]) if parts[0] == "criteria" else _framework_of(path.parent, root, frameworks)
+    return schema_in(fb, kind, path.stem)
+
+
+def schema_in(fb: FrameworkBundle | None, kind: Kind, stem: str) -> str:
+    """The schema of a file of `kind` named `stem`.yaml that follows `fb` (a sound framework, or None), relative
+    to the schemas folder: the framework's own when it has one for the kind, else the generic one. `hmic new`
+    writes its files' modelines from this, so that they are what `hmic schema --annotate` would write."""
     if fb is None:
         return kind.filename
-    area = path.stem
-    if kind.name in ("area-evidence", "area-criteria") and any(a.id == area for a in fb.framework.areas):
-        return f"{fb.key}/{area_file(kind, area)}"
+    if kind.name in ("area-evidence", "area-criteria") and any(a.id == stem for a in fb.framework.areas):
+        return f"{fb.key}/{area_file(kind, stem)}"
     if kind.name == "force":
         return f"{fb.key}/{FORCE}"
     if kind.name == "national-results":
