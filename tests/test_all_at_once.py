@@ -195,3 +195,39 @@ def test_a_hint_lists_a_handful_of_choices(tmp_path: Path) -> None:
     (line,) = [line for line in lines if "[E404]" in line]
     assert line.endswith("expected one of: vp-missing-searches, vp-risk-assessment, vp-no-evaluation and 304 more"), line
     assert len(line) < 300
+
+
+def test_a_key_in_error_is_not_taken_for_one_left_out(tmp_path: Path) -> None:
+    """'inspected' and 'publisher' written but in error: their files' errors say so, not a missing grade or publisher."""
+    root = _project(tmp_path, [])
+    area = root / FORCE / "public-contact.yaml"
+    area.write_text(area.read_text(encoding="utf-8").replace("grade: Good\n", "inspected: nope\n"), encoding="utf-8")
+    force = root / FORCE / "force.yaml"
+    text = re.sub(r"(?m)^publisher: .*$", "publisher: [a, b]", force.read_text(encoding="utf-8"))
+    force.write_text(text, encoding="utf-8")
+    _, lines = _validate(root)
+    assert [_file_and_code(line) for line in lines] == [(f"{FORCE}/force.yaml", "E102"), (f"{FORCE}/public-contact.yaml", "E105")], (
+        "\n".join(lines)
+    )
+
+
+def test_a_force_not_inspected_is_checked_against_the_national_results_in_a_file_with_errors(tmp_path: Path) -> None:
+    root = _project(tmp_path, ["schema error in an area file (a judgement value)"])
+    area = root / FORCE / "vulnerable-people.yaml"
+    text = area.read_text(encoding="utf-8")
+    area.write_text(text[: text.index("judgements:")].replace("grade: Requires improvement\n", "inspected: false\n"), encoding="utf-8")
+    _, lines = _validate(root)
+    codes = [_file_and_code(line) for line in lines]
+    assert (f"{FORCE}/public-contact.yaml", "E106") in codes
+    (e510,) = [line for line in lines if "[E510]" in line]
+    assert "give 'testshire' Requires improvement for 'vulnerable-people', but its evidence says not inspected" in e510
+
+
+def test_a_near_miss_national_key_is_found_when_force_yaml_gave_nothing(tmp_path: Path) -> None:
+    root = _project(tmp_path, [])
+    (root / FORCE / "force.yaml").write_text("name: [Testshire\n", encoding="utf-8")
+    national = root / "criteria/2024/national-results.yaml"
+    national.write_text(national.read_text(encoding="utf-8").replace("  testshire: {", "  testshire-2024: {"), encoding="utf-8")
+    _, lines = _validate(root)
+    (e512,) = [line for line in lines if "[E512]" in line]
+    assert "this key is 'testshire-2024'; did you mean 'testshire'?" in e512, "\n".join(lines)
