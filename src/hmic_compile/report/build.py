@@ -16,7 +16,7 @@ from ..diagnostics import CommandError, Diagnostic, HmicError, Loc
 from ..inputs.cache import ParseCache
 from ..inputs.project import ForceBundle, FrameworkBundle, Project
 from .draft import Draft, draft_mark
-from .prose import md_escape
+from .prose import md_text
 from .render import FORMATS, TEMPLATE_NAMES, make_environment, render
 from .view import build_report
 from .write import manifest, sha256, write_atomic
@@ -79,7 +79,7 @@ def template_files(env: jinja2.Environment) -> tuple[tuple[str, str], ...]:
 
 def _require_draft_mark(text: str, mark: str, fmt: str) -> None:
     """A draft must never pass for the published report, whatever templates a house style brings."""
-    shown = md_escape(mark) if fmt == "md" else str(escape(mark))
+    shown = md_text(mark) if fmt == "md" else str(escape(mark))
     if shown not in text:
         raise HmicError(
             [

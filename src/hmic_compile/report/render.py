@@ -12,7 +12,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from ..diagnostics import Diagnostic, HmicError, Loc
 from .chart import AXIS_H, CHART_H, CHART_W
 from .draft import Draft, draft_mark
-from .prose import ProseError, md_cell, md_escape
+from .prose import ProseError, cell_filter, md_filter
 from .view import Report
 
 FORMATS = ("md", "html", "pdf")
@@ -88,9 +88,10 @@ def make_environment(user_templates: Path | None, root: Path, cache_dir: Path | 
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters["md"] = md_escape
-    env.filters["cell"] = md_cell
-    env.filters["mdlink"] = lambda text: md_escape(text).replace("[", "\\[").replace("]", "\\]")
+    # Markdown output: plain strings show literally (as autoescaped HTML shows them), prose as its Markdown.
+    env.filters["md"] = md_filter
+    env.filters["cell"] = cell_filter
+    env.filters["mdlink"] = md_filter  # link text: brackets in a plain string are escaped like everything else
     env.filters["css_string"] = css_string
     return env
 

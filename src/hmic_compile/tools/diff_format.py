@@ -107,12 +107,22 @@ def format_text(d: ForceDiff, style: Style = _plain) -> str:
     return "\n".join(lines) + "\n"
 
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~])")
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~:$^&])")
+# What GitHub links in a comment's text whatever is escaped: bare addresses (scheme://, www., e-mail),
+# @mentions, #123 and GH-123 references. A word joiner (U+2060, invisible) after the '@', '#', 'GH-',
+# 'www' or scheme ':' breaks each pattern, so the text shows as written and nobody is notified.
+_GITHUB_LINKS = re.compile(r"(?i)(@|#(?=\d)|\bgh-(?=\d)|\bwww(?=\.)|:(?=//))")
+WORD_JOINER = "\u2060"
+
+
+def neutralise(text: str) -> str:
+    """`text` with nothing GitHub would turn into a link or a notification."""
+    return _GITHUB_LINKS.sub(lambda m: m.group() + WORD_JOINER, text)
 
 
 def md(text: str) -> str:
-    """Text shown literally in GitHub Markdown: no markup, no HTML, no links, on one line."""
-    return _MD_SPECIAL.sub(r"\\\1", " ".join(text.split()))
+    """Text shown literally in GitHub Markdown: no markup, no HTML, no links or mentions, on one line."""
+    return neutralise(_MD_SPECIAL.sub(r"\\\1", " ".join(text.split())))
 
 
 def format_markdown(d: ForceDiff) -> str:
@@ -165,4 +175,4 @@ def _md_mark(words: str, role: str) -> str:
 
 
 def _html(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return neutralise(" ".join(text.split()).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"))
