@@ -7,9 +7,9 @@ import datetime as dt
 from pathlib import Path
 
 import jinja2
-from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from ..diagnostics import Diagnostic, HmicError, Loc
+from . import budget
 from .chart import AXIS_H, CHART_H, CHART_W
 from .draft import Draft, draft_mark
 from .prose import ProseError, cell_filter, md_filter
@@ -65,15 +65,15 @@ def make_environment(user_templates: Path | None, root: Path, cache_dir: Path | 
         ]
     )
     # A template from --templates or the project's own templates/ runs in Jinja's immutable sandbox:
-    # it cannot reach Python internals or change the report. hmic's own templates are trusted code
-    # and skip the sandbox's per-attribute checks.
+    # it cannot reach Python internals or change the report, and its cost is counted (budget.py).
+    # hmic's own templates are trusted code and skip the sandbox's per-attribute checks and the count.
     sandboxed = len(search) > 1
-    env_class = ImmutableSandboxedEnvironment if sandboxed else jinja2.Environment
+    env_class = budget.environment_class(sandboxed)
     cache = None
     if cache_dir is not None:
         # Compiled code differs with and without the sandbox, and the cache keys only on the template:
         # each kind keeps its own folder, so trusted code is never loaded into a sandbox.
-        folder = cache_dir / ("sandboxed" if sandboxed else "trusted")
+        folder = cache_dir / (f"sandboxed-{budget.VERSION}" if sandboxed else "trusted")
         try:
             folder.mkdir(parents=True, exist_ok=True, mode=0o700)
             cache = _QuietBytecodeCache(str(folder))
@@ -89,10 +89,8 @@ def make_environment(user_templates: Path | None, root: Path, cache_dir: Path | 
         keep_trailing_newline=True,
     )
     # Markdown output: plain strings show literally (as autoescaped HTML shows them), prose as its Markdown.
-    env.filters["md"] = md_filter
-    env.filters["cell"] = cell_filter
-    env.filters["mdlink"] = md_filter  # link text: brackets in a plain string are escaped like everything else
-    env.filters["css_string"] = css_string
+    filters = {"md": md_filter, "cell": cell_filter, "mdlink": md_filter, "css_string": css_string}
+    env.filters.update({k: budget.counted_filter(k, f) for k, f in filters.items()} if sandboxed else filters)
     return env
 
 
@@ -133,18 +131,25 @@ def render(report: Report, env: jinja2.Environment, fmt: str, draft: Draft | Non
     created = None
     if fmt == "pdf" and source_date_epoch is not None:
         created = dt.datetime.fromtimestamp(source_date_epoch, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    values = {
+        "report": report,
+        "labels": report.labels,
+        "chart_width": CHART_W,
+        "chart_height": CHART_H,
+        "axis_y": CHART_H - AXIS_H + 14,
+        "medium": fmt,
+        "created": created,
+        "draft": draft_mark(draft, report.labels) if draft else None,
+    }
     try:
         template = env.get_template(name)
-        return template.render(
-            report=report,
-            labels=report.labels,
-            chart_width=CHART_W,
-            chart_height=CHART_H,
-            axis_y=CHART_H - AXIS_H + 14,
-            medium=fmt,
-            created=created,
-            draft=draft_mark(draft, report.labels) if draft else None,
-        )
+        if not isinstance(env, budget.CountedSandbox):
+            return template.render(values)
+        with budget.running():
+            return budget.capped(template.generate(values))
+    except budget.BudgetError as e:
+        filename, line = _template_frame(e, name)
+        raise HmicError([Diagnostic(Loc(filename, line, 1 if line else 0), e.code, e.message, hint=e.hint)]) from None
     except jinja2.TemplateError as e:
         raise HmicError([_template_error(e, env, name)]) from None
     except ProseError as e:

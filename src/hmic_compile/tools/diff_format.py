@@ -6,7 +6,8 @@ import difflib
 import re
 from collections.abc import Callable
 
-from .diff import LIST_NAMES, AreaDiff, Entry, ForceDiff, JudgementChange, words
+from .diff import LIST_NAMES, AreaDiff, Entry, ForceDiff, JudgementChange
+from .diff_match import MAX_WORDS, words
 
 Style = Callable[[str, str], str]  # (text, role) -> text; roles: added, removed, heading
 
@@ -23,6 +24,8 @@ def _arrow(pair: tuple[str | None, str | None]) -> str:
 def word_diff(old: str, new: str, mark: Callable[[str, str], str], plain: Callable[[str], str] = str) -> str:
     """`new` with the words removed from `old` and the words added marked by `mark(words, 'removed'|'added')`."""
     a, b = words(old), words(new)
+    if len(a) + len(b) > 2 * MAX_WORDS:  # too long to align word by word (quadratic at worst): shown whole
+        return " ".join(x for x in (mark(" ".join(a), "removed") if a else "", mark(" ".join(b), "added") if b else "") if x)
     out: list[str] = []
     for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
         if op == "equal":
