@@ -148,7 +148,9 @@ def test_template_cache_keeps_sandboxed_and_trusted_code_apart(tmp_path: Path, m
     for extra in ([], ["--templates", str(mine)], []):  # trusted, sandboxed, trusted again, one cache
         code, output = _build(tmp_path / "out", "--format", "md", *extra)
         assert code == 0, output
-    assert sorted(p.name for p in (tmp_path / "cache" / f"templates-{__version__}").iterdir()) == ["sandboxed", "trusted"]
+    from hmic_compile.report.budget import VERSION
+
+    assert sorted(p.name for p in (tmp_path / "cache" / f"templates-{__version__}").iterdir()) == [f"sandboxed-{VERSION}", "trusted"]
     (mine / "report.md.j2").write_text("{{ cycler.__init__.__globals__ }}\n", encoding="utf-8")
     code, output = _build(tmp_path / "out2", "--format", "md", "--templates", str(mine))
     assert code == 1 and "unsafe" in output

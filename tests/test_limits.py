@@ -7,6 +7,7 @@ same size, measured in the same test, with generous factors; nothing here is an 
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 from pathlib import Path
 
@@ -40,7 +41,13 @@ BOMBS = [
     ("x\n{% for a in range(10**5) %}{{ range(10**5) | sum }}{% endfor %}\n", 2, "E610", "operations"),
     ("{% for a in range(10**5) %}{% for b in range(10**5) if b is divisibleby 7 %}{% endfor %}{% endfor %}\n", 1, "E610", "operations"),
     ("{% for x in [1] recursive %}{{ loop(range(10**5)) }}{% endfor %}\n", 1, "E610", "operations"),
-    ("{% macro m() %}{{ caller() }}{% endmacro %}{% for a in range(10**5) %}{% for b in range(10**5) %}{% call m() %}x{% endcall %}{% endfor %}{% endfor %}\n", 1, "E610", "operations"),
+    (
+        "{% macro m() %}{{ caller() }}{% endmacro %}"
+        "{% for a in range(10**5) %}{% for b in range(10**5) %}{% call m() %}x{% endcall %}{% endfor %}{% endfor %}\n",
+        1,
+        "E610",
+        "operations",
+    ),
     ("{{ lipsum(10**6) }}\n", 1, "E611", "lorem ipsum"),
     ("{{ lipsum(1, max=10**9) }}\n", 1, "E611", "lorem ipsum"),
     ('{{ "x" * 10**9 }}\n', 1, "E611", "repeated"),
@@ -156,6 +163,7 @@ def test_a_copied_project_template_is_counted_too(tmp_path: Path) -> None:
 # --- hmic diff: near-linear matching ---------------------------------------------------------
 
 import difflib  # noqa: E402
+import functools  # noqa: E402
 import random  # noqa: E402
 import time  # noqa: E402
 
@@ -214,7 +222,9 @@ def _reference_match_items(old: list[d.Entry], new: list[d.Entry]) -> list[d.Ite
 
 
 KINDS = [*m.EVIDENCE_LISTS, "recommendations"]
-_text = st.lists(st.sampled_from("the force has a plan for calls and it works well now".split()), min_size=1, max_size=9).map(" ".join)
+_text = st.lists(
+    st.sampled_from(["the", "force", "has", "a", "plan", "for", "calls", "and", "it", "works", "well", "now"]), min_size=1, max_size=9
+).map(" ".join)
 _entry = st.builds(d.Entry, st.sampled_from(KINDS), st.none() | st.sampled_from(["a", "b", "c", "d", "e"]), _text)
 
 
@@ -300,3 +310,146 @@ def test_long_items_are_compared_by_word_counts_and_shown_whole() -> None:
     assert change.change == "reworded"
     shown = word_diff(a, b, lambda text, role: f"[{role}]")
     assert shown == "[removed] [added]"
+
+
+# --- the PDF: refused past its documented limits ------------------------------------------------
+
+from hmic_compile.report import pdf  # noqa: E402
+
+from .test_pdf import _require_weasyprint  # noqa: E402
+
+
+def _evidence(tmp_path: Path, body: str) -> Path:
+    root = tmp_path / "mini"
+    shutil.copytree(MINI, root)
+    (root / "evidence" / KEY / "force-overview.yaml").write_text(f"area: force-overview\n{body}", encoding="utf-8")
+    return root
+
+
+def test_a_hundred_thousand_bullets_are_refused_for_the_pdf_but_built_as_markdown_and_html(tmp_path: Path) -> None:
+    _require_weasyprint()
+    bullets = "".join(f"  - Bullet {i} is good.\n" for i in range(100_000))  # 2.4 MB: under the file limit
+    root = _evidence(tmp_path, f"strengths:\n{bullets}")
+    out = tmp_path / "out"
+    r = runner.invoke(app, ["build", KEY, "--root", str(root), "--out", str(out), "--format", "md,html,pdf"])
+    assert r.exit_code == 1, r.output
+    assert (
+        f"evidence/{KEY}: error[E730]: the report has 100,2" in r.output
+        and f"elements (paragraphs, list items, table cells...), over the PDF limit of {pdf.MAX_ELEMENTS:,}; build the Markdown" in r.output
+    ), r.output
+    assert not (out / KEY).exists()  # nothing half-built
+    r = runner.invoke(app, ["build", KEY, "--root", str(root), "--out", str(out), "--format", "md,html"])
+    assert r.exit_code == 0, r.output
+    assert "Bullet 99999 is good." in (out / KEY / "report.html").read_text(encoding="utf-8")
+
+
+def test_a_megabyte_of_text_is_refused_for_the_pdf(tmp_path: Path) -> None:
+    _require_weasyprint()
+    big = " ".join(f"word{i}" for i in range(150_000))
+    root = _evidence(tmp_path, f"contextual_factors:\n  - {big}\n")
+    r = runner.invoke(app, ["build", KEY, "--root", str(root), "--out", str(tmp_path / "out"), "--format", "pdf"])
+    assert r.exit_code == 1, r.output
+    assert (
+        f"evidence/{KEY}: error[E731]: the report has 1," in r.output
+        and f"characters of text, over the PDF limit of {pdf.MAX_TEXT:,}" in r.output
+    )
+
+
+def test_the_pdf_limits_are_well_above_norfolk(tmp_path: Path) -> None:
+    from hmic_compile.inputs.project import load_project
+    from hmic_compile.report.render import make_environment, render
+    from hmic_compile.report.view import build_report
+
+    project, _ = load_project(REPO, ["norfolk-2007"])
+    html = render(build_report(project, project.forces["norfolk-2007"]), make_environment(None, REPO), "pdf")
+    body = html[html.index("<body") :]
+    elements = body.count("<") - body.count("</")
+    assert 2_000 < elements < pdf.MAX_ELEMENTS / 4
+    pdf.check_size(html)  # does not raise
+    with pytest.raises(pdf.PdfTooLarge) as e:
+        pdf.check_size(html.replace("<main", "<main>" + "<p>x</p>" * pdf.MAX_ELEMENTS + "<div", 1))
+    assert e.value.code == "E730"
+
+
+# --- prose: no pattern costs more than a few times plain text of its length ----------------------
+
+from hmic_compile.checks import limits  # noqa: E402
+from hmic_compile.checks.words import candidates, capitalised_words  # noqa: E402
+from hmic_compile.report.markdown import md_cell, md_escape, md_text  # noqa: E402
+from hmic_compile.report.prose import ProseError, Renderer  # noqa: E402
+
+PATTERNS = {
+    "*a x 1M": ("*a", 2_000_000),
+    "[ x 5M": ("[", 5_000_000),
+    "_ x 2M": ("_", 2_000_000),
+    "_a_ x 700K": ("_a_", 2_000_000),
+    "nested brackets": ("[" * 1000 + "]" * 1000, 2_000_000),
+    "backticks": ("`", 2_000_000),
+    "`` a": ("``a", 2_000_000),
+    "backslashes": ("\\", 2_000_000),  # md_cell was quadratic here
+    "backslash pipes": ("\\|", 2_000_000),
+    "](": ("](", 2_000_000),
+    "![": ("![", 2_000_000),
+    "<": ("<", 2_000_000),
+    "&#": ("&#", 2_000_000),
+    "line starts": ("\n- ", 2_000_000),
+    "hashes": (" #", 2_000_000),
+    "colons": (":a", 2_000_000),
+    "www.": ("www.", 2_000_000),
+}
+
+
+def _best(f, text: str, runs: int = 3) -> float:  # noqa: ANN001
+    best = float("inf")
+    for _ in range(runs):
+        start = time.perf_counter()
+        with contextlib.suppress(ProseError):  # refused: a count, then a diagnostic
+            f(text)
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def _plain(n: int) -> str:
+    return ("Plain words of evidence " * (n // 24 + 1))[:n]
+
+
+RENDERER = Renderer({"ACPO": "Association of Chief Police Officers", "SNT": "safer neighbourhood team"})
+SCANS = {
+    "md_escape": md_escape,
+    "md_cell": md_cell,
+    "md_text": md_text,
+    "markdown-it render": RENDERER.html_block,
+    "abbreviations": RENDERER.abbr.find,
+    "capitalised words": capitalised_words,
+    "glossary candidates": lambda t: list(candidates(t)),
+    "markup count": limits.markup_count,
+}
+
+
+@functools.cache
+def _plain_costs(n: int) -> dict[str, float]:
+    plain = _plain(n)
+    return {name: _best(f, plain) for name, f in SCANS.items()}
+
+
+@pytest.mark.parametrize("pattern", PATTERNS, ids=list(PATTERNS))
+def test_no_prose_pattern_costs_more_than_a_few_times_plain_text(pattern: str) -> None:
+    unit, n = PATTERNS[pattern]
+    hostile = (unit * (n // len(unit) + 1))[:n]
+    slow = []
+    for name, f in SCANS.items():
+        allowed = 10 * _plain_costs(n)[name] + 0.002  # generous: ten times, and a couple of milliseconds of timer noise
+        cost = _best(f, hostile, runs=1)
+        if cost > allowed:
+            cost = min(cost, _best(f, hostile, runs=2))  # once more, in case the machine was busy
+        if cost > allowed:
+            slow.append(f"{name}: {cost:.3f}s, over ten times the {_plain_costs(n)[name]:.3f}s of plain text")
+    assert slow == [], slow
+
+
+def test_prose_over_the_markup_limit_is_refused_by_the_renderer_too() -> None:
+    with pytest.raises(ProseError, match="Markdown punctuation"):
+        RENDERER.html_block("*a" * (limits.MAX_MARKUP + 1))
+    with pytest.raises(ProseError, match="Markdown punctuation"):
+        md_escape("[" * (limits.MAX_MARKUP + 1))
+    assert md_escape("[" * 100) == "\\[" * 100  # below the limit: rendered

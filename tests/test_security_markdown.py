@@ -29,7 +29,6 @@ from markdown_it import MarkdownIt
 
 from hmic_compile.inputs.project import load_project
 from hmic_compile.report.build import BuildOptions, build_force
-from hmic_compile.report.markdown import md_cell, md_escape, md_text
 from hmic_compile.report.render import make_environment
 
 from .conftest import REPO
@@ -45,7 +44,25 @@ PANDOC = shutil.which("pandoc")
 HEADINGS = {f"h{i}" for i in range(1, 7)}
 # What a rendering of report.md may contain: anything else (a code block, a quote, a rule, a definition
 # list, a div, a span, an image, a checkbox, raw HTML, super- or subscript, strikethrough) came from prose.
-ALLOWED = HEADINGS | {"p", "ul", "ol", "li", "a", "em", "strong", "code", "br", "table", "thead", "tbody", "tr", "th", "td", "colgroup", "col"}
+ALLOWED = HEADINGS | {
+    "p",
+    "ul",
+    "ol",
+    "li",
+    "a",
+    "em",
+    "strong",
+    "code",
+    "br",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
+    "colgroup",
+    "col",
+}
 # pandoc's typography (smart quotes, dashes, ellipses) is not structure.
 # The word joiner is how report.md stops GitHub linking ftp:// and xmpp: addresses: invisible.
 TYPOGRAPHY = str.maketrans(
@@ -135,7 +152,9 @@ def _careless_markdown_it(preset: str) -> MarkdownIt:
 def _pandoc(dialect: str):
     def render(md: str) -> str:
         assert PANDOC is not None
-        return subprocess.run([PANDOC, "-f", dialect, "-t", "html"], input=md, capture_output=True, text=True, check=True, timeout=60).stdout
+        return subprocess.run(
+            [PANDOC, "-f", dialect, "-t", "html"], input=md, capture_output=True, text=True, check=True, timeout=60
+        ).stdout
 
     return render
 

@@ -79,7 +79,19 @@ def request(srv: Server, path: str = f"/{KEY}/report.html", host: str | None = "
         "",
         None,
     ],
-    ids=["name", "name-and-port", "no-port", "localhost-no-port", "other-port", "trailing-dot", "suffix", "ipv6", "any", "empty", "missing"],
+    ids=[
+        "name",
+        "name-and-port",
+        "no-port",
+        "localhost-no-port",
+        "other-port",
+        "trailing-dot",
+        "suffix",
+        "ipv6",
+        "any",
+        "empty",
+        "missing",
+    ],
 )
 def test_any_other_host_is_refused(server: Server, host: str | None) -> None:
     port = server.httpd.server_address[1]
@@ -272,4 +284,3 @@ def test_concerns_is_by_folder() -> None:
     assert not concerns(d("criteria/2008/framework.yaml"), "a-2007", "2007")
     assert concerns(d("criteria/2008/framework.yaml"), "a-2007", None)  # a force that did not load: its framework is unknown
     assert concerns(d("templates/report.html.j2"), "a-2007", "2007") and concerns(d("criteria"), "a-2007", "2007")
-

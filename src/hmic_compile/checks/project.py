@@ -10,6 +10,7 @@ from ..inputs.project import ForceBundle, FrameworkBundle, Project, force_folder
 from .force import check_force
 from .framework import check_framework
 from .glossary import PrintedWords, check_glossary, framework_words
+from .limits import check_markup
 from .national import check_force_national
 
 if TYPE_CHECKING:
@@ -19,6 +20,8 @@ if TYPE_CHECKING:
 def check_force_fully(fo: ForceBundle, fb: FrameworkBundle, diags: Diagnostics, shared: PrintedWords | None = None) -> None:
     """Every check that concerns one force (its framework already checked)."""
     check_force(fo, fb, diags)
+    for doc in fo.docs.values():
+        check_markup(doc, diags)
     check_force_national(fo, fb, diags)
     incomplete = len(fb.areas) != len(fb.framework.areas)
     check_glossary(fo, framework_words(fb) if shared is None else shared, diags, incomplete)

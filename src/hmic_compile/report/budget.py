@@ -50,7 +50,9 @@ def _over_budget() -> BudgetError:
 
 
 def _output_too_large() -> BudgetError:
-    return BudgetError("E612", f"the template's output is over {MAX_OUTPUT:,} characters", "a report is far smaller: look for a loop that repeats")
+    return BudgetError(
+        "E612", f"the template's output is over {MAX_OUTPUT:,} characters", "a report is far smaller: look for a loop that repeats"
+    )
 
 
 def _too_large(what: str) -> BudgetError:
@@ -287,6 +289,7 @@ def count_everything(tree: nodes.Template) -> nodes.Template:
             if node.filter is None:
                 node.filter = nodes.Filter(None, "_hmic_sized", [], [], None, None, lineno=node.lineno)
             continue
+        assert isinstance(node, (nodes.For, nodes.Macro, nodes.CallBlock))
         node.body.insert(0, _charge_node(node.body, node.lineno))
     for parent in list(tree.find_all(nodes.Node)):
         for field in parent.fields:

@@ -104,9 +104,13 @@ def build_force(project: Project, fo: ForceBundle, env: jinja2.Environment, opti
         if options.draft:
             _require_draft_mark(text, draft_mark(options.draft, report.labels).text, fmt)
         if fmt == "pdf":
-            from .pdf import html_to_pdf  # WeasyPrint loads only when a PDF is asked for
+            from .pdf import PdfTooLarge, html_to_pdf  # WeasyPrint loads only when a PDF is asked for
 
-            files[OUTPUT_NAMES[fmt]] = html_to_pdf(text)
+            try:
+                files[OUTPUT_NAMES[fmt]] = html_to_pdf(text)
+            except PdfTooLarge as e:
+                folder = fo.docs["force"].rel.rpartition("/")[0] if "force" in fo.docs else f"evidence/{fo.key}"
+                raise HmicError([Diagnostic(Loc(folder), e.code, e.message, hint=e.hint)]) from None
         else:
             files[OUTPUT_NAMES[fmt]] = text.encode("utf-8")
     fb = project.framework_for(fo)

@@ -19,14 +19,10 @@ from typing import Any
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+from ..checks.limits import MAX_MARKUP, markup_count
+
 SAFE_SCHEMES = ("http:", "https:", "mailto:")
 MAX_NESTING = 20
-
-# Every character markdown-it's inline parser stops at (its text rule's terminators): each one costs a
-# pass through the inline rules, about a hundred times a plain character. A file holds at most this many
-# in its text (checks/limits.py, E030), and one string given to the renderer at most as many (E602).
-MARKUP_CHARACTERS = "\n!#$%&*+-:<=>@[\\]^_`{}~"
-MAX_MARKUP = 20_000
 
 
 class ProseError(ValueError):
@@ -38,12 +34,9 @@ def validate_link(url: str) -> bool:
     return u.startswith("#") or u.startswith(SAFE_SCHEMES)
 
 
-def markup_count(text: str) -> int:
-    return sum(map(text.count, MARKUP_CHARACTERS))
-
-
 def check_markup(text: str) -> None:
-    """Refuse text whose Markdown punctuation alone would take the parser seconds (a cheap count first)."""
+    """Refuse text whose Markdown punctuation alone would take the parser seconds (checks/limits.py refuses
+    such a file first, E030, with its place; this holds for any text given to the renderer)."""
     if len(text) > MAX_MARKUP and markup_count(text) > MAX_MARKUP:
         raise ProseError(f"text holds more than {MAX_MARKUP:,} Markdown punctuation characters")
 
@@ -82,10 +75,29 @@ def check_nesting(tokens: Sequence[Token]) -> None:
 _ENTITY_LIKE = r"&(?=#[0-9]{1,8};|#[xX][0-9a-fA-F]{1,8};|[A-Za-z][A-Za-z0-9]{0,40};)"
 # An underscore between two letters or digits is never emphasis, in any of them: it stays as written (1_000).
 # A colon that opens an emoji shortcode (:x:) is escaped: GitHub's and pandoc's gfm show a picture for it.
-_INLINE = r"[\\*`\[\]~^${<@]|(?<![^\W_])_|_(?![^\W_])|:(?=[a-z0-9_+-]+:)|" + _ENTITY_LIKE
-_TEXT = re.compile(_INLINE)
+_BACKSLASHED = "*`[]~^${@"  # and the backslash itself, first
+# Every '_' and ':' is escaped, then those that cannot be markup are put back (a literal replacement: fast).
+_INTRAWORD = re.compile(r"(?<=[^\W_])\\_(?=[^\W_])")
+_NOT_EMOJI = re.compile(r"\\:(?![a-z0-9_+-]+\\:)")
 _ENTITY = re.compile(_ENTITY_LIKE)
-_CELL_TEXT = re.compile(_INLINE + r"|\|")
+
+
+def _escape_inline(text: str, cell: bool) -> str:
+    """Backslashes before inline markup (and pipes in a cell), '&' of what would read as an entity as '&amp;',
+    '<' as '&lt;'. Plain replaces where they do: a pattern of millions of them costs what plain text does."""
+    out = text.replace("\\", "\\\\")
+    for c in (_BACKSLASHED + "|") if cell else _BACKSLASHED:
+        if c in out:
+            out = out.replace(c, "\\" + c)
+    if ":" in out:
+        out = _NOT_EMOJI.sub(":", out.replace(":", "\\:"))
+    if "_" in out:
+        out = _INTRAWORD.sub("_", out.replace("_", "\\_"))
+    if "&" in out:
+        out = _ENTITY.sub("&amp;", out)
+    return out.replace("<", "&lt;") if "<" in out else out
+
+
 # What starts a block at the start of a line in one dialect or another: headings, quotes, bullets,
 # setext underlines and thematic breaks, table rows and delimiter rows, pandoc's definition lists,
 # fenced divs, line blocks, title blocks and example lists; and ordered-list markers (digits, pandoc's
@@ -107,11 +119,6 @@ _WORD_JOINER = "\u2060"
 _TASK = re.compile(r"\\\[[ xX]\\\](?=[ \t]|$)")
 
 
-def _escape_char(m: re.Match[str]) -> str:
-    c = m.group()
-    return "&lt;" if c == "<" else "&amp;" if c == "&" else "\\" + c
-
-
 def _line_start(m: re.Match[str]) -> str:
     if m.group("c"):
         return "\\" + m.group("c")
@@ -131,7 +138,7 @@ def _bare_address(m: re.Match[str]) -> str:
 
 def escape_text(text: str, at_line_start: bool, line_end: bool, cell: bool = False) -> str:
     """`text` as Markdown that shows exactly these characters (`text` holds no line break)."""
-    out = (_CELL_TEXT if cell else _TEXT).sub(_escape_char, text)
+    out = _escape_inline(text, cell)
     if ":" in out or "." in out:
         out = _BARE_ADDRESS.sub(_bare_address, out)
     if line_end and out.rstrip(" \t").endswith("#"):
@@ -242,11 +249,26 @@ def md_cell(text: str) -> str:
     return md_escape(text, cell=True)
 
 
+_LINE_BREAKS = re.compile(r"[ \t]*(?:\r\n?|\n)[ \t\r\n]*")  # a line break with the spaces and blank lines around it
+_LINE_START_M = re.compile(r"^(?:" + _LINE_START.pattern + ")", re.M)
+_CLOSING_HASHES_M = re.compile(_CLOSING_HASHES.pattern, re.M)
+_TASK_M = re.compile(r"^" + _TASK.pattern, re.M)
+
+
 def md_text(value: Any, cell: bool = False) -> str:
-    """A plain string (a title, a name, a label) as Markdown that shows it literally, as the HTML does."""
+    """A plain string (a title, a name, a label) as Markdown that shows it literally, as the HTML does.
+
+    Its lines lose their indent and blank lines go (the HTML shows them as one space); in a cell it is one line."""
     text = str(value)
     if _plain(text):
         return text
-    lines = [line.strip(" \t") for line in text.splitlines()]
-    shown = [escape_text(line, True, True, cell) for line in lines if line]
-    return (" " if cell else "\n").join(shown)
+    out = _LINE_BREAKS.sub(" " if cell else "\n", text.strip(" \t\r\n"))
+    out = _escape_inline(out, cell)
+    if ":" in out or "." in out:
+        out = _BARE_ADDRESS.sub(_bare_address, out)
+    if "#" in out:
+        out = _CLOSING_HASHES_M.sub(lambda m: "\\#" * len(m.group()), out)
+    out = _LINE_START_M.sub(_line_start, out)
+    if "[" in out:
+        out = _TASK_M.sub(lambda m: m.group() + _WORD_JOINER, out)
+    return out

@@ -4,8 +4,8 @@ Comparing every unmatched old item with every unmatched new one is quadratic: 4,
 million comparisons. Two items can only be SIMILAR if they share a good part of their words, and
 then (prefix filtering, as similarity joins do) they share one of their rarer words: each item is
 compared only with the items that share one of its rarest words, at most MAX_CANDIDATES of them
-(fewer than that share its rarest words in any real report), and difflib's cheap upper bounds go first. Items longer than MAX_WORDS are compared by their word
-counts alone, and shown whole.
+(fewer than that share its rarest words in any real report), and difflib's cheap upper bounds go
+first. Items longer than MAX_WORDS are compared by their word counts alone, and shown whole.
 """
 
 from __future__ import annotations
@@ -128,9 +128,9 @@ def match_items(old: list[Entry], new: list[Entry], order: Sequence[str]) -> lis
         if n.id:
             by_id[n.id] = j  # the last with an id wins, as a dict built in order does
     for i, o in list(left.items()):
-        j = by_id.get(o.id) if o.id else None
-        if j is not None and j in right:
-            pair(i, j)
+        k = by_id.get(o.id) if o.id else None
+        if k is not None and k in right:
+            pair(i, k)
     by_text: defaultdict[str, list[int]] = defaultdict(list)
     for j, n in right.items():
         by_text[n.text].append(j)

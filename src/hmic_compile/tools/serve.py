@@ -267,8 +267,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._respond(send_body=False)
 
     def _respond(self, send_body: bool) -> None:
-        port = self.server.server_address[1]
-        assert isinstance(port, int)
+        port = self.server.port if isinstance(self.server, LoopbackServer) else 0
         if not host_allowed(self, port):  # a page of another site, reaching this server through its own name
             r = Response(HTTPStatus.MISDIRECTED_REQUEST, "text/plain; charset=utf-8", b"hmic serve answers only 127.0.0.1 and localhost\n")
             self._send(r, send_body)
