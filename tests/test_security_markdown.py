@@ -29,6 +29,7 @@ from markdown_it import MarkdownIt
 
 from hmic_compile.inputs.project import load_project
 from hmic_compile.report.build import BuildOptions, build_force
+from hmic_compile.report.markdown import md_cell, md_escape, md_text
 from hmic_compile.report.render import make_environment
 
 from .conftest import REPO
@@ -390,3 +391,62 @@ def test_diff_markdown_links_and_mentions_nothing_in_any_gfm_renderer(tmp_path: 
         assert GITHUB_REFERENCES.findall(shown) == [], name
         # and the text still reads as written, the word joiners being invisible
         assert HOSTILE_ITEM in shown.replace("\u2060", ""), name
+
+
+# --- the fast path: text left as it is must be what the full escaping makes of it ------------------
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet="ab AB1.)(#-:/w@x\u00e9", max_size=24) | st.sampled_from(["www.a.org", "http://a.org", "xmpp:a@b", "C#", "a. b", "iv) x"]))
+def test_text_the_fast_path_leaves_alone_is_what_the_full_escaping_makes(text: str) -> None:
+    from hmic_compile.report import markdown
+
+    if markdown._plain(text):
+        assert markdown.serialise(markdown._parser().parse(text, {})) == text
+        assert md_text(text) == text
+    assert md_escape(text) == (text if markdown._plain(text) else markdown.serialise(markdown._parser().parse(text, {})))
+
+
+def test_plain_text_is_left_as_it_is() -> None:
+    for text in ("The force has 1,200 officers.", "Grades: Good, Fair (2006).", "Norfolk's SNTs - all 51 of them."):
+        assert md_escape(text) == md_cell(text) == md_text(text) == text
+
+
+class _Code(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.code: list[str] = []
+        self.inside = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "code":
+            self.inside = True
+            self.code.append("")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "code":
+            self.inside = False
+
+    def handle_data(self, data: str) -> None:
+        if self.inside:
+            self.code[-1] += data
+
+
+def _codes(html: str) -> list[str]:
+    p = _Code()
+    p.feed(html)
+    return [" ".join(c.split()) for c in p.code]
+
+
+@pytest.mark.parametrize("text", ["`<b>`", "use `a < b && c > d` here", "`` ` ``", "`x\\y`", "`&lt;`", "`[x](javascript:y)`", "`*a*` and *b*"])
+def test_inline_code_shows_its_text_not_entities(text: str) -> None:
+    require_pandoc()
+    from hmic_compile.report.prose import Renderer
+
+    expected = _codes(str(Renderer().html_block(text)))
+    assert expected and "&lt;" not in md_escape(text).replace("`&lt;`", "")
+    for name, render in RENDERERS.items():
+        assert _codes(render(md_escape(text))) == expected, name
+        cell = render(f"| h |\n| --- |\n| {md_cell(text)} |\n")
+        if name != "markdown-it commonmark":
+            assert _codes(cell) == expected, (name, "cell")
