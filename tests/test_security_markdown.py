@@ -397,7 +397,10 @@ def test_diff_markdown_links_and_mentions_nothing_in_any_gfm_renderer(tmp_path: 
 
 
 @settings(max_examples=500, deadline=None)
-@given(st.text(alphabet="ab AB1.)(#-:/w@x\u00e9", max_size=24) | st.sampled_from(["www.a.org", "http://a.org", "xmpp:a@b", "C#", "a. b", "iv) x"]))
+@given(
+    st.text(alphabet="ab AB1.)(#-:/w@x\u00e9", max_size=24)
+    | st.sampled_from(["www.a.org", "http://a.org", "xmpp:a@b", "C#", "a. b", "iv) x", "10:30", "a :x: b"])
+)
 def test_text_the_fast_path_leaves_alone_is_what_the_full_escaping_makes(text: str) -> None:
     from hmic_compile.report import markdown
 
@@ -438,7 +441,10 @@ def _codes(html: str) -> list[str]:
     return [" ".join(c.split()) for c in p.code]
 
 
-@pytest.mark.parametrize("text", ["`<b>`", "use `a < b && c > d` here", "`` ` ``", "`x\\y`", "`&lt;`", "`[x](javascript:y)`", "`*a*` and *b*"])
+CODE = ["`<b>`", "use `a < b && c > d` here", "`` ` ``", "`x\\y`", "`&lt;`", "`[x](javascript:y)`", "`*a*` and *b*"]
+
+
+@pytest.mark.parametrize("text", CODE)
 def test_inline_code_shows_its_text_not_entities(text: str) -> None:
     require_pandoc()
     from hmic_compile.report.prose import Renderer
