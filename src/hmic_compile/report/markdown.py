@@ -70,8 +70,8 @@ def check_nesting(tokens: Sequence[Token]) -> None:
 
 # Characters that are markup somewhere in the middle of a line: CommonMark's `\ * _ ` [ ]`, `<` (raw HTML,
 # autolinks) and entities; GitHub's `~` (strikethrough); pandoc's `^` `~` (super- and subscript), `$`
-# (math), `{` (attributes, `{=html}` raw output), `@` (citations) and `]` before `{` or `[` (spans,
-# implicit header links).
+# (math), `{` (attributes, `{=html}` raw output), `@` (citations) and `[ ]` (spans, implicit links to
+# headings). Text holds none that markdown-it read as markup: each is escaped.
 _ENTITY_LIKE = r"&(?=#[0-9]{1,8};|#[xX][0-9a-fA-F]{1,8};|[A-Za-z][A-Za-z0-9]{0,40};)"
 # An underscore between two letters or digits is never emphasis, in any of them: it stays as written (1_000).
 # A colon that opens an emoji shortcode (:x:) is escaped: GitHub's and pandoc's gfm show a picture for it.

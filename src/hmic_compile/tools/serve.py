@@ -22,7 +22,6 @@ from ..report.build import BuildOptions, build_force
 from ..report.render import make_environment
 from .serve_http import HOST, TIMEOUT_SECONDS, LoopbackServer, host_allowed, safe_header
 
-__all__ = ["HOST", "Server", "Site", "Response", "diagnostics_page", "wrapper"]
 HTML = "text/html; charset=utf-8"
 WATCHED = ("criteria", "evidence", "templates")
 SETTLE_SECONDS = 0.1  # how long files must stand still before they are read
