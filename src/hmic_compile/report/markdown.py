@@ -26,7 +26,11 @@ MAX_NESTING = 20
 
 
 class ProseError(ValueError):
-    """Prose that cannot be rendered without loss (reported with the string's location)."""
+    """Prose that cannot be rendered without loss, or in good time; `hint` says what would be right."""
+
+    def __init__(self, message: str, hint: str = "flatten the nested lists"):
+        super().__init__(message)
+        self.hint = hint
 
 
 def validate_link(url: str) -> bool:
@@ -38,7 +42,9 @@ def check_markup(text: str) -> None:
     """Refuse text whose Markdown punctuation alone would take the parser seconds (checks/limits.py refuses
     such a file first, E030, with its place; this holds for any text given to the renderer)."""
     if len(text) > MAX_MARKUP and markup_count(text) > MAX_MARKUP:
-        raise ProseError(f"text holds more than {MAX_MARKUP:,} Markdown punctuation characters")
+        raise ProseError(
+            f"text holds more than {MAX_MARKUP:,} Markdown punctuation characters", "split the text, or remove the repeated punctuation"
+        )
 
 
 # Blocks come from the YAML (bullets, numbered, table), so a line starting with '#', '-', '>' or '1.'

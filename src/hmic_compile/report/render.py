@@ -153,7 +153,7 @@ def render(report: Report, env: jinja2.Environment, fmt: str, draft: Draft | Non
     except jinja2.TemplateError as e:
         raise HmicError([_template_error(e, env, name)]) from None
     except ProseError as e:
-        raise HmicError([Diagnostic(Loc(report.key), "E602", str(e), hint="flatten the nested lists")]) from None
+        raise HmicError([Diagnostic(Loc(report.key), "E602", str(e), hint=e.hint)]) from None
     except (OverflowError, RecursionError, MemoryError) as e:
         # A template that asks for too much (range(10**9), a macro calling itself): a diagnostic, not a crash.
         filename, line = _template_frame(e, name)
