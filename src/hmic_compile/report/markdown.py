@@ -12,6 +12,7 @@ escaped the same way, as text only.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 from functools import cache
 from typing import Any
@@ -160,7 +161,9 @@ def _code(content: str, cell: bool) -> str:
     fence = "`" * (max(runs, default=0) + 1)
     pad = content[:1] == "`" or content[-1:] == "`" or (content[:1] == " " and content[-1:] == " " and content.strip(" ") != "")
     if cell:
-        content = content.replace("|", "\\|")  # GitHub splits a row at a pipe even in code, unless escaped
+        # GitHub splits a row at a pipe even in code, unless escaped; pandoc's gfm reads a backslash before
+        # that escape as escaping it instead (code cannot escape it): a word joiner keeps them apart.
+        content = content.replace("\\|", "\\" + _WORD_JOINER + "|").replace("|", "\\|")
     return f"{fence} {content} {fence}" if pad else f"{fence}{content}{fence}"
 
 
@@ -188,6 +191,15 @@ def serialise(blocks: Sequence[Token], cell: bool = False) -> str:
     return (" " if cell else "\n\n").join(paragraphs)
 
 
+_DELIMITERS = ("em_open", "em_close", "strong_open", "strong_close")
+
+
+def _symbol(c: str) -> bool:
+    # CommonMark 0.31 counts symbols (©, £, →) as punctuation beside an emphasis delimiter, as markdown-it
+    # does; 0.29 (GitHub's cmark-gfm) counts them as letters. Written as an entity, one is '&' to both.
+    return c > "\x7f" and unicodedata.category(c)[0] == "S"
+
+
 def _inline(tokens: Sequence[Token], cell: bool) -> str:
     out: list[str] = []
     links: list[Token] = []
@@ -199,7 +211,13 @@ def _inline(tokens: Sequence[Token], cell: bool) -> str:
             if not tok.content:
                 continue
             nxt = tokens[i + 1].type if i < last else "end"
-            text = escape_text(tok.content, line_start, nxt in ("softbreak", "hardbreak", "end"), cell)
+            content, head, tail = tok.content, "", ""
+            if i and tokens[i - 1].type in _DELIMITERS and _symbol(content[0]):
+                head, content = f"&#{ord(content[0])};", content[1:]
+            if content and nxt in _DELIMITERS and _symbol(content[-1]):
+                content, tail = content[:-1], f"&#{ord(content[-1])};"
+            line_end = not tail and nxt in ("softbreak", "hardbreak", "end")
+            text = head + escape_text(content, line_start and not head, line_end, cell) + tail
             if nxt == "link_open" and text.endswith("!"):
                 text = text[:-1] + "\\!"  # '!' before a link would make it an image
             out.append(text)
@@ -209,7 +227,7 @@ def _inline(tokens: Sequence[Token], cell: bool) -> str:
             out.append(" " if cell else "\\\n")
         elif kind == "code_inline":
             out.append(_code(tok.content, cell))
-        elif kind in ("em_open", "em_close", "strong_open", "strong_close"):
+        elif kind in _DELIMITERS:
             out.append(tok.markup)
         elif kind == "link_open":
             links.append(tok)
