@@ -9,6 +9,7 @@ headings, links, list items, code spans and tables of report.html, and nothing t
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -322,7 +323,17 @@ def test_the_clean_reports_have_the_same_structure_in_every_dialect() -> None:
 EVERY_FRAGMENT = "".join(FRAGMENTS)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+# Derandomised: the same 40 draws on every run, so CI never fails on a draw nobody has seen. HMIC_FUZZ=1
+# draws 400 new ones each run (thousands were drawn while writing this; every quirk found is handled).
+FUZZ = bool(os.environ.get("HMIC_FUZZ"))
+
+
+@settings(
+    max_examples=400 if FUZZ else 40,
+    deadline=None,
+    derandomize=not FUZZ,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(hostile())
 @example(Hostile(*[EVERY_FRAGMENT] * 7, EVERY_FRAGMENT.replace("\n", " "), EVERY_FRAGMENT))
 @example(Hostile(*["x\n\n```\n<script>alert(1)</script>\n```\n[x]: javascript:alert(1)\n[x]"] * 7, "[x] ##", "a | b\n--- | ---"))
