@@ -125,7 +125,9 @@ class _Reader(HTMLParser):
         elif tag == "a" and self.link is not None:
             href, shown = unquote(self.link[0]), "".join(self.link[1])
             text = norm(shown)
-            if shown and href in (shown, "http://" + shown, "mailto:" + shown):  # a bare address linked by the renderer
+            if (
+                shown and not href.startswith("#") and href in (shown, "http://" + shown, "mailto:" + shown)
+            ):  # a bare address linked by the renderer
                 self.o.autolinks.append(href)
             else:
                 self.o.links.append((href, text))
