@@ -178,7 +178,7 @@ def test_markdown_output_for_a_pull_request_comment(tmp_path: Path) -> None:
     rendered = MarkdownIt("commonmark").enable("table").enable("strikethrough").render(md)  # raw HTML on, as GitHub has it
     assert "<img" not in rendered and "href=" not in rendered
     assert "<table>" in rendered and "<s>six</s>" in rendered
-    assert r"\<img src=x onerror=alert\(1\)\>" in md and r"\[the hour\]\(javascript:alert\(1\)\) \| \`x\` \*y\*." in md
+    assert r"\<img src=x onerror=alert\(1\)\>" in md and r"\[the hour\]\(javascript\:alert\(1\)\) \| \`x\` \*y\*." in md
 
 
 def test_identical_markdown(tmp_path: Path) -> None:

@@ -106,15 +106,3 @@ def test_capitalised_words_equal_the_look_behind_pattern_on_any_text(text: str) 
 def test_needs_parser_equals_the_single_pattern(text: str) -> None:
     reference = re.compile(r"[\\*_`\[\]!<>&\n\r\t~|]|^\s|\s$|  ")
     assert _needs_parser(text) == bool(reference.search(text))
-
-
-@given(st.text(alphabet="ab#>-+*=_1.)<]![ \n", max_size=16))
-def test_md_escape_one_line_fast_path_matches_the_line_scan(text: str) -> None:
-    from hmic_compile.report import prose
-
-    scan = prose._MD_LINE_START.search(text)
-    needs = scan is not None or "<" in text or "]" in text or "![" in text
-    assert (prose.md_escape(text) != text) <= needs  # unchanged whenever nothing needed escaping
-    if needs:  # the slow path, as it always ran
-        expected = prose._MD_LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), prose._neutralise_links(text).replace("<", "&lt;"))
-        assert prose.md_escape(text) == expected

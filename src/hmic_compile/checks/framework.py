@@ -9,11 +9,14 @@ from ..diagnostics import Diagnostics
 from ..inputs.loader import Document
 from ..inputs.models import NOT_INSPECTED
 from ..inputs.project import FrameworkBundle
+from .limits import check_markup
 from .national import check_national
 from .suggest import suggest
 
 
 def check_framework(fb: FrameworkBundle, diags: Diagnostics) -> None:
+    for d in fb.docs.values():
+        check_markup(d, diags)
     fw = fb.framework
     doc = fb.docs["framework"]
     grades = [g.name for g in fw.grades]

@@ -10,6 +10,7 @@ from ..inputs.project import ForceBundle, FrameworkBundle, Overrides, Project, f
 from .force import check_force
 from .framework import check_framework
 from .glossary import PrintedWords, check_glossary, framework_words
+from .limits import check_markup
 from .national import check_force_national
 
 if TYPE_CHECKING:
@@ -19,6 +20,8 @@ if TYPE_CHECKING:
 def check_force_fully(fo: ForceBundle, fb: FrameworkBundle, diags: Diagnostics, shared: PrintedWords | None = None) -> None:
     """Every check that concerns one force (its framework already checked)."""
     check_force(fo, fb, diags)
+    for doc in fo.docs.values():
+        check_markup(doc, diags)
     if "national" in fb.broken and fo.force_file is not None:
         diags.warning(
             fo.docs["force"].loc(()),

@@ -15,7 +15,7 @@ from ..diagnostics import CommandError, Diagnostic, HmicError, Loc
 from ..inputs.cache import ParseCache
 from ..inputs.project import ForceBundle, FrameworkBundle, Project
 from .draft import Draft, draft_mark
-from .prose import md_escape
+from .prose import md_text
 from .render import FORMATS, TEMPLATE_NAMES, make_environment, packaged_templates, render
 from .templates import FolderLoader, TemplateRefused
 from .view import build_report
@@ -94,7 +94,7 @@ def _require_draft_mark(text: str, mark: str, fmt: str) -> None:
     """A draft must never pass for the published report, whatever templates a house style brings: the
     Markdown holds the mark; the HTML shows it to a reader (not in a comment, an attribute or an element
     the CSS hides); each PDF page shows it (checked as the pages are laid out, in pdf.html_to_pdf)."""
-    if fmt == "md" and md_escape(mark) not in text:
+    if fmt == "md" and md_text(mark) not in text:
         raise _no_draft_mark(fmt)
     if fmt == "html" and not shows(text, mark):
         raise _no_draft_mark(fmt, " where a reader sees it")
@@ -111,7 +111,7 @@ def build_force(project: Project, fo: ForceBundle, env: jinja2.Environment, opti
         if options.draft:
             _require_draft_mark(text, draft_mark(options.draft, report.labels).text, fmt)
         if fmt == "pdf":
-            from .pdf import NotOnEveryPage, html_to_pdf  # WeasyPrint loads only when a PDF is asked for
+            from .pdf import NotOnEveryPage, PdfTooLarge, html_to_pdf  # WeasyPrint loads only when a PDF is asked for
 
             mark = draft_mark(options.draft, report.labels).text if options.draft else None
             try:
@@ -119,6 +119,9 @@ def build_force(project: Project, fo: ForceBundle, env: jinja2.Environment, opti
             except NotOnEveryPage as e:
                 pages = ", ".join(map(str, e.pages[:10])) + (f" and {len(e.pages) - 10} more" if len(e.pages) > 10 else "")
                 raise _no_draft_mark(fmt, f" on page{'s' if len(e.pages) > 1 else ''} {pages} of {e.total}") from None
+            except PdfTooLarge as e:
+                folder = fo.docs["force"].rel.rpartition("/")[0] if "force" in fo.docs else f"evidence/{fo.key}"
+                raise HmicError([Diagnostic(Loc(folder), e.code, e.message, hint=e.hint)]) from None
         else:
             files[OUTPUT_NAMES[fmt]] = text.encode("utf-8")
     fb = project.framework_for(fo)

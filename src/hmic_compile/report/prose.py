@@ -1,10 +1,8 @@
-"""Evidence prose: one configured markdown-it instance for HTML, escaping for Markdown output."""
+"""Evidence prose as HTML: hmic's one markdown-it instance with the glossary's <abbr> marks, shared with the Markdown output."""
 
 from __future__ import annotations
 
-import html
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -14,18 +12,24 @@ from markdown_it.token import Token
 from markupsafe import Markup, escape
 
 from ..checks.words import capitalised_words
+from .markdown import MAX_NESTING, SAFE_SCHEMES, ProseError, check_markup, check_nesting, md_cell, md_escape, md_text, validate_link
+from .markdown import make_markdown as _make_markdown
 
-SAFE_SCHEMES = ("http:", "https:", "mailto:")
-MAX_NESTING = 20
-
-
-class ProseError(ValueError):
-    """Prose that cannot be rendered without loss (reported with the string's location)."""
-
-
-def _validate_link(url: str) -> bool:
-    u = url.strip().lower()
-    return u.startswith("#") or u.startswith(SAFE_SCHEMES)
+__all__ = [
+    "MAX_NESTING",
+    "SAFE_SCHEMES",
+    "ProseError",
+    "Prose",
+    "Renderer",
+    "make_markdown",
+    "md_cell",
+    "md_escape",
+    "md_filter",
+    "cell_filter",
+    "md_text",
+    "plain",
+    "validate_link",
+]
 
 
 _PLAIN_TERM = re.compile(r"^[A-Z][a-z]*[A-Z][A-Za-z]*$")
@@ -91,17 +95,9 @@ def _abbr_rule(state: Any) -> None:
         block.children = out
 
 
-# Prose is inline Markdown: blocks come from the YAML (bullets, numbered, table), so a line starting
-# with '#', '-', '>' or '1.' is text, as md_escape makes it in the Markdown output. No images (the
-# report makes no outside requests), no autolinks (md_escape shows '<' as text), no reference
-# definitions (the Markdown output is one document, where a definition would reach other strings).
-_OFF = ["code", "fence", "blockquote", "hr", "list", "reference", "html_block", "heading", "lheading", "image", "autolink", "html_inline"]
-
-
 def make_markdown() -> MarkdownIt:
-    md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False, "maxNesting": MAX_NESTING})
-    md.disable(_OFF)
-    md.validateLink = _validate_link  # type: ignore[method-assign]
+    """The instance for HTML: markdown.py's configuration, with glossary terms marked <abbr>."""
+    md = _make_markdown()
     md.core.ruler.push("abbr", _abbr_rule)
     return md
 
@@ -120,9 +116,10 @@ class Renderer:
     def html_block(self, text: str) -> Markup:
         if not _needs_parser(text):
             return Markup(f"<p>{self._plain(text)}</p>")
+        check_markup(text)
         env = {"abbr": self.abbr}
         tokens = self.md.parse(text, env)
-        _check_nesting(tokens, text)
+        check_nesting(tokens)
         return Markup(self.md.renderer.render(tokens, self.md.options, env).strip())
 
     @cached_property
@@ -176,55 +173,6 @@ def _escape_text(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
 
 
-def _check_nesting(tokens: Sequence[Token], text: str) -> None:
-    # markdown-it stops nesting at maxNesting and silently drops what lies deeper: refuse instead.
-    depth = max((t.level for t in tokens), default=0)
-    if depth >= MAX_NESTING - 1:
-        raise ProseError(f"text nests deeper than {MAX_NESTING - 2} levels; the renderer would drop content")
-
-
-_MD_LINE_START = re.compile(r"^(\s*)([#>]|[-+*](?=\s)|\d+[.)](?=\s)|=+\s*$|-+\s*$|([*_])(?:\s*\3){2,}\s*$)", re.M)
-_MD_FIRST_LINE = re.compile(_MD_LINE_START.pattern)  # the same at the start of a one-line string (a scan per line is slow)
-_UNESCAPED = r"(?<!\\)((?:\\\\)*)"  # preceded by an even number of backslashes (none escaping it)
-_IMAGE = re.compile(_UNESCAPED + r"!\[")
-_LINK_END = re.compile(_UNESCAPED + r"\]([(:])")
-_PIPE = re.compile(r"(\\*)\|")
-
-
-def _neutralise_links(text: str) -> str:
-    """Escape link syntax the HTML refuses, so the Markdown output shows it as text too.
-
-    `](dest)` stays a link only when its destination (entities decoded, as a Markdown renderer
-    would) is one _validate_link allows; `]:` would start a reference definition, which the HTML
-    never honours; `![` would be an image.
-    """
-
-    def link_end(m: re.Match[str]) -> str:
-        if m.group(2) == "(":
-            dest = text[m.end() : m.end() + 256].lstrip()
-            if not dest.startswith("<") and _validate_link(html.unescape(dest).replace("\\", "")):
-                return m.group(0)
-        return m.group(1) + "]\\" + m.group(2)
-
-    text = _IMAGE.sub(lambda m: m.group(1) + "\\![", text)
-    return _LINK_END.sub(link_end, text)
-
-
-def md_escape(text: str) -> str:
-    """Markdown source safe to place in a paragraph: no raw HTML, no links the HTML refuses, no accidental headings."""
-    line_start = _MD_LINE_START.search(text) if "\n" in text else _MD_FIRST_LINE.match(text)
-    if line_start is None and "<" not in text and "]" not in text and "![" not in text:
-        return text  # nothing to escape: the common case
-    text = _neutralise_links(text).replace("<", "&lt;")
-    return _MD_LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), text)
-
-
-def md_cell(text: str) -> str:
-    """Markdown source safe inside a table cell: one line, every pipe escaped (even one after a backslash)."""
-    one_line = " ".join(md_escape(text).split())
-    return _PIPE.sub(lambda m: m.group(1) + ("|" if len(m.group(1)) % 2 else "\\|"), one_line)
-
-
 class Prose:
     """A prose string with its renderings, computed on first use and shared between outputs."""
 
@@ -265,3 +213,13 @@ class Prose:
 
 def plain(text: str) -> Markup:
     return escape(text)
+
+
+def md_filter(value: object) -> str:
+    """The `md` filter: prose as its Markdown, anything else (a title, a label) as literal text."""
+    return value.md if isinstance(value, Prose) else md_text(value)
+
+
+def cell_filter(value: object) -> str:
+    """The `cell` filter: the same, for one table cell."""
+    return value.cell if isinstance(value, Prose) else md_text(value, cell=True)

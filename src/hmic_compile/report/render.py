@@ -8,13 +8,13 @@ import types
 from pathlib import Path
 
 import jinja2
-from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from ..diagnostics import Diagnostic, HmicError, Loc
 from ..inputs.cache import Entries, template_folder
 from ..inputs.files import inside, within
+from . import budget
 from .draft import Draft, draft_mark
-from .prose import ProseError, md_cell, md_escape
+from .prose import ProseError, cell_filter, md_filter
 from .templates import FolderLoader, TemplateRefused
 from .view import Report
 
@@ -42,18 +42,23 @@ class _CheckedBytecodeCache(jinja2.BytecodeCache):
 
     Not Jinja's FileSystemBytecodeCache, whose entries start with a pickle: each entry here is the
     source's checksum and the marshalled code, behind the cache's own header (length and SHA-256,
-    inputs/cache.py), in a folder that is the user's own; anything else is ignored and the template compiled."""
+    inputs/cache.py), in a folder that is the user's own; anything else is ignored and the template compiled.
+    `compiler` names what else the code depends on (the budget's version, for sandboxed code): it is part of the checksum."""
 
-    def __init__(self, folder: Path):
+    def __init__(self, folder: Path, compiler: str = ""):
         self.entries = Entries(folder)
+        self.compiler = compiler
+
+    def _checksum(self, bucket: jinja2.bccache.Bucket) -> bytes:
+        return (bucket.checksum + (f":{self.compiler}" if self.compiler else "")).encode("ascii")
 
     def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         payload = self.entries.read(bucket.key)
         if payload is None:
             return
         checksum, _, code = payload.partition(b"\n")
-        if checksum != bucket.checksum.encode("ascii"):
-            return  # the template changed since
+        if checksum != self._checksum(bucket):
+            return  # the template (or the compiler) changed since
         try:
             loaded = marshal.loads(code)
         except (EOFError, ValueError, TypeError):
@@ -63,7 +68,7 @@ class _CheckedBytecodeCache(jinja2.BytecodeCache):
 
     def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         if bucket.code is not None:
-            self.entries.write(bucket.key, bucket.checksum.encode("ascii") + b"\n" + marshal.dumps(bucket.code))
+            self.entries.write(bucket.key, self._checksum(bucket) + b"\n" + marshal.dumps(bucket.code))
 
 
 def _leads_out(shown: str) -> HmicError:
@@ -99,13 +104,16 @@ def make_environment(user_templates: Path | None, root: Path, cache_dir: Path | 
     search.append(str(default))
     loader = jinja2.ChoiceLoader([FolderLoader(search), jinja2.PrefixLoader({"default": FolderLoader([str(default)])})])
     # A template from --templates or the project's own templates/ runs in Jinja's immutable sandbox:
-    # it cannot reach Python internals or change the report. hmic's own templates are trusted code
-    # and skip the sandbox's per-attribute checks.
+    # it cannot reach Python internals or change the report, and its cost is counted (budget.py).
+    # hmic's own templates are trusted code and skip the sandbox's per-attribute checks and the count.
     sandboxed = len(search) > 1
-    env_class = ImmutableSandboxedEnvironment if sandboxed else jinja2.Environment
+    env_class = budget.environment_class(sandboxed)
     # Compiled code differs with and without the sandbox, and the cache keys only on the template:
-    # each kind keeps its own folder, so trusted code is never loaded into a sandbox.
-    cache = _CheckedBytecodeCache(template_folder(cache_dir, sandboxed)) if cache_dir is not None else None
+    # each kind keeps its own folder, so trusted code is never loaded into a sandbox. Sandboxed code is
+    # compiled through budget.py's counting too: an entry from another version of it is not used.
+    cache = None
+    if cache_dir is not None:
+        cache = _CheckedBytecodeCache(template_folder(cache_dir, sandboxed), f"budget-{budget.VERSION}" if sandboxed else "")
     env = env_class(
         loader=loader,
         bytecode_cache=cache,
@@ -115,10 +123,9 @@ def make_environment(user_templates: Path | None, root: Path, cache_dir: Path | 
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters["md"] = md_escape
-    env.filters["cell"] = md_cell
-    env.filters["mdlink"] = lambda text: md_escape(text).replace("[", "\\[").replace("]", "\\]")
-    env.filters["css_string"] = css_string
+    # Markdown output: plain strings show literally (as autoescaped HTML shows them), prose as its Markdown.
+    filters = {"md": md_filter, "cell": cell_filter, "mdlink": md_filter, "css_string": css_string}
+    env.filters.update({k: budget.counted_filter(k, f) for k, f in filters.items()} if sandboxed else filters)
     return env
 
 
@@ -170,10 +177,13 @@ class _NotText(Exception):
 
 def _locate_lone_surrogate(env: jinja2.Environment, name: str, context: dict[str, object]) -> Diagnostic:
     """Render once more, refusing every value that holds a lone surrogate, to name the template line that wrote it."""
-    checking = env.overlay(finalize=_refuse_lone_surrogates, bytecode_cache=None)  # compiled anew: the cache never sees it
+    outer = env.finalize  # a sandbox's own: what it outputs is counted
+    refuse = _refuse_lone_surrogates if outer is None else lambda value: _refuse_lone_surrogates(outer(value))
+    checking = env.overlay(finalize=refuse, bytecode_cache=None)  # compiled anew: the cache never sees it
     filename, line = name, 0
     try:
-        checking.get_template(name).render(**context)
+        with budget.running():  # the same budget as the render that wrote it
+            checking.get_template(name).render(**context)
     except _NotText as e:
         filename, line = _template_frame(e, name)
     return Diagnostic(
@@ -220,16 +230,24 @@ def render(report: Report, env: jinja2.Environment, fmt: str, draft: Draft | Non
         "draft": draft_mark(draft, report.labels) if draft else None,
     }
     try:
-        text = env.get_template(name).render(**context)
+        template = env.get_template(name)
+        if isinstance(env, budget.CountedSandbox):
+            with budget.running():
+                text = budget.capped(template.generate(context))
+        else:
+            text = template.render(context)
         try:
             text.encode("utf-8")  # the only failure: a lone surrogate the template wrote
         except UnicodeEncodeError:
             raise HmicError([_locate_lone_surrogate(env, name, context)]) from None
         return text
+    except budget.BudgetError as e:
+        filename, line = _template_frame(e, name)
+        raise HmicError([Diagnostic(Loc(filename, line, 1 if line else 0), e.code, e.message, hint=e.hint)]) from None
     except jinja2.TemplateError as e:
         raise HmicError([_template_error(e, env, name)]) from None
     except ProseError as e:
-        raise HmicError([Diagnostic(Loc(report.key), "E602", str(e), hint="flatten the nested lists")]) from None
+        raise HmicError([Diagnostic(Loc(report.key), "E602", str(e), hint=e.hint)]) from None
     except (OverflowError, RecursionError, MemoryError) as e:
         # A template that asks for too much (range(10**9), a macro calling itself): a diagnostic, not a crash.
         filename, line = _template_frame(e, name)

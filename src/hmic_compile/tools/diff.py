@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import os
 import subprocess
 import tarfile
@@ -16,8 +15,10 @@ from ..diagnostics import CommandError, Diagnostics
 from ..inputs import models as m
 from ..inputs.files import within
 from ..inputs.project import ForceBundle, FrameworkBundle, load_force, load_framework
+from . import diff_match
+from .diff_match import SIMILAR, Entry, ItemChange, similarity, words
 
-SIMILAR = 0.6  # word-level similarity above which an unmatched item counts as reworded rather than removed and added
+__all__ = ["SIMILAR", "Entry", "ItemChange", "similarity", "words", "match_items", "compare", "Snapshot", "ForceDiff", "AreaDiff"]
 
 
 LIST_NAMES = {
@@ -39,22 +40,6 @@ class Snapshot:
     label: str
     force: ForceBundle
     framework: FrameworkBundle
-
-
-@dataclass(frozen=True)
-class Entry:
-    """An evidence item or recommendation as compared: the list it is in, its id and its text."""
-
-    kind: str
-    id: str | None
-    text: str
-
-
-@dataclass(frozen=True)
-class ItemChange:
-    change: str  # added | removed | reworded | moved
-    old: Entry | None
-    new: Entry | None
 
 
 @dataclass(frozen=True)
@@ -127,54 +112,9 @@ def _entries(ev: m.AreaEvidence | None) -> list[Entry]:
     return out
 
 
-def words(text: str) -> list[str]:
-    return text.split()
-
-
-def similarity(a: str, b: str) -> float:
-    return difflib.SequenceMatcher(None, words(a), words(b), autojunk=False).ratio()
-
-
 def match_items(old: list[Entry], new: list[Entry]) -> list[ItemChange]:
-    """Pair old and new items by id, then by identical text, then by similar text; the rest are added or removed."""
-    changes: list[ItemChange] = []
-    left, right = list(old), list(new)
-
-    def pair(o: Entry, n: Entry) -> None:
-        left.remove(o)
-        right.remove(n)
-        if o.text != n.text:
-            changes.append(ItemChange("reworded", o, n))
-        elif o.kind != n.kind:
-            changes.append(ItemChange("moved", o, n))
-        elif o.id and n.id and o.id != n.id:
-            changes.append(ItemChange("renamed", o, n))
-
-    by_id = {n.id: n for n in right if n.id}
-    for o in list(left):
-        if o.id and o.id in by_id:
-            pair(o, by_id[o.id])
-    for o in list(left):
-        same = [n for n in right if n.text == o.text]
-        if same:
-            pair(o, next((n for n in same if n.kind == o.kind), same[0]))
-    scored = sorted((-similarity(o.text, n.text), i, j) for i, o in enumerate(left) for j, n in enumerate(right))
-    taken_o: set[int] = set()
-    taken_n: set[int] = set()
-    pairs = []
-    for score, i, j in scored:
-        if -score < SIMILAR:
-            break
-        if i not in taken_o and j not in taken_n:
-            taken_o.add(i)
-            taken_n.add(j)
-            pairs.append((left[i], right[j]))
-    for o, n in pairs:
-        pair(o, n)
-    changes += [ItemChange("removed", o, None) for o in left]
-    changes += [ItemChange("added", None, n) for n in right]
-    order = {k: i for i, k in enumerate([*m.EVIDENCE_LISTS, "recommendations"])}
-    return sorted(changes, key=lambda c: order[c.new.kind if c.new else c.old.kind])  # type: ignore[union-attr]
+    """Pair old and new items by id, then by identical text, then by similar text (diff_match.py); the rest are added or removed."""
+    return diff_match.match_items(old, new, [*m.EVIDENCE_LISTS, "recommendations"])
 
 
 def _judgements(old: m.AreaEvidence | None, new: m.AreaEvidence | None) -> list[JudgementChange]:

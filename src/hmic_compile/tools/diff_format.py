@@ -9,7 +9,8 @@ from collections.abc import Callable
 from typing import Any
 
 from ..diagnostics import escape
-from .diff import LIST_NAMES, AreaDiff, Entry, ForceDiff, JudgementChange, words
+from .diff import LIST_NAMES, AreaDiff, Entry, ForceDiff, JudgementChange
+from .diff_match import MAX_WORDS, words
 
 Style = Callable[[str, str], str]  # (text, role) -> text; roles: added, removed, heading
 
@@ -26,6 +27,8 @@ def _arrow(pair: tuple[str | None, str | None]) -> str:
 def word_diff(old: str, new: str, mark: Callable[[str, str], str], plain: Callable[[str], str] = str) -> str:
     """`new` with the words removed from `old` and the words added marked by `mark(words, 'removed'|'added')`."""
     a, b = words(old), words(new)
+    if len(a) + len(b) > 2 * MAX_WORDS:  # too long to align word by word (quadratic at worst): shown whole
+        return " ".join(x for x in (mark(" ".join(a), "removed") if a else "", mark(" ".join(b), "added") if b else "") if x)
     out: list[str] = []
     for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
         if op == "equal":
@@ -123,12 +126,23 @@ def format_text(d: ForceDiff, style: Style = _plain) -> str:
     return "\n".join(lines) + "\n"
 
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~])")
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~:$^&])")
+# What GitHub links in a comment's text whatever is escaped: bare addresses (scheme://, www., e-mail),
+# @mentions, #123 and GH-123 references. A word joiner (U+2060, invisible) after the '@', '#', 'GH-',
+# 'www' or scheme ':' breaks each pattern, so the text shows as written and nobody is notified. It is
+# written as an entity: the comment is printed, and no format character reaches a terminal or a log raw.
+_GITHUB_LINKS = re.compile(r"(?i)(@|#(?=\d)|\bgh-(?=\d)|\bwww(?=\.)|:(?=//))")
+WORD_JOINER = "&#8288;"
+
+
+def neutralise(text: str) -> str:
+    """`text` with nothing GitHub would turn into a link or a notification."""
+    return _GITHUB_LINKS.sub(lambda m: m.group() + WORD_JOINER, text)
 
 
 def md(text: str) -> str:
-    """Text shown literally in GitHub Markdown: no markup, no HTML, no links, on one line."""
-    return _MD_SPECIAL.sub(r"\\\1", " ".join(text.split()))
+    """Text shown literally in GitHub Markdown: no markup, no HTML, no links or mentions, on one line."""
+    return neutralise(_MD_SPECIAL.sub(r"\\\1", " ".join(text.split())))
 
 
 def format_markdown(d: ForceDiff) -> str:
@@ -181,4 +195,4 @@ def _md_mark(words: str, role: str) -> str:
 
 
 def _html(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return neutralise(" ".join(text.split()).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"))

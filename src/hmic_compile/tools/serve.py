@@ -11,17 +11,17 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 from ..checks.project import check_project
 from ..diagnostics import Diagnostic, HmicError, Loc, summary
 from ..inputs.project import Project, load_project
 from ..report.build import BuildOptions, build_force
 from ..report.render import make_environment
+from .serve_http import HOST, TIMEOUT_SECONDS, LoopbackServer, host_allowed, safe_header
 
-HOST = "127.0.0.1"
 HTML = "text/html; charset=utf-8"
 WATCHED = ("criteria", "evidence", "templates")
 SETTLE_SECONDS = 0.1  # how long files must stand still before they are read
@@ -97,6 +97,18 @@ class Response:
     body: bytes
     csp: str | None = REPORT_CSP
     headers: dict[str, str] = field(default_factory=dict)
+
+
+def concerns(d: Diagnostic, key: str, framework: str | None) -> bool:
+    """Whether a problem stands in the way of force `key`'s report: one in its own folder or its framework's
+    (any framework's when the force could not be read, so its framework is not known), or one that belongs
+    to no force or framework (a missing folder, a template)."""
+    path = d.loc.path
+    if path.startswith("evidence/"):
+        return path == f"evidence/{key}" or path.startswith(f"evidence/{key}/")
+    if path.startswith("criteria/"):
+        return framework is None or path == f"criteria/{framework}" or path.startswith(f"criteria/{framework}/")
+    return True
 
 
 def diagnostics_page(key: str, diags: list[Diagnostic]) -> bytes:
@@ -190,17 +202,20 @@ class Site:
             }
 
     def report(self, key: str) -> bytes:
+        """The force's report, or its problems: another force's errors never hide it."""
         with self._lock:
             if key in self._pages:
                 return self._pages[key]
             project, diags = self._project, self._diags
-            if project is None or any(d.is_error for d in diags) or key not in project.forces:
-                shown = diags or [Diagnostic(Loc(f"evidence/{key}"), "E204", f"no force '{key}' could be read")]
-                page = diagnostics_page(key, shown)
+            fo = project.forces.get(key) if project is not None else None
+            framework = project.framework_for(fo).key if project is not None and fo is not None else None
+            own = [d for d in diags if concerns(d, key, framework)]
+            if project is None or fo is None or any(d.is_error for d in own):
+                page = diagnostics_page(key, own or [Diagnostic(Loc(f"evidence/{key}"), "E204", f"no force '{key}' could be read")])
             else:
                 try:
                     env = make_environment(self.templates, self.root)
-                    page = build_force(project, project.forces[key], env, BuildOptions(formats=("html",)))["report.html"]
+                    page = build_force(project, fo, env, BuildOptions(formats=("html",)))["report.html"]
                 except HmicError as e:
                     page = diagnostics_page(key, e.diagnostics)
             self._pages[key] = page
@@ -211,8 +226,8 @@ class Site:
         keys = self.keys()
         if not parts:
             if len(keys) == 1:
-                return Response(HTTPStatus.FOUND, "text/plain", b"", None, {"Location": f"/{keys[0]}/"})
-            items = "".join(f'<li><a href="/{html.escape(k)}/">{html.escape(k)}</a></li>' for k in keys)
+                return Response(HTTPStatus.FOUND, "text/plain", b"", None, {"Location": f"/{quote(keys[0], safe='')}/"})
+            items = "".join(f'<li><a href="/{html.escape(quote(k, safe=""))}/">{html.escape(k)}</a></li>' for k in keys)
             return Response(HTTPStatus.OK, HTML, _page("hmic serve", f"<main><h1>hmic serve</h1><ul>{items}</ul></main>"))
         if parts == ["_hmic", "status"]:
             return Response(HTTPStatus.OK, "application/json", json.dumps(self.status()).encode("utf-8"), None)
@@ -220,7 +235,7 @@ class Site:
             return Response(HTTPStatus.OK, "text/javascript; charset=utf-8", LIVE_JS.encode("utf-8"), None)
         if parts[0] in keys and len(parts) == 1:
             if not path.split("?")[0].endswith("/"):
-                return Response(HTTPStatus.MOVED_PERMANENTLY, "text/plain", b"", None, {"Location": f"/{parts[0]}/"})
+                return Response(HTTPStatus.MOVED_PERMANENTLY, "text/plain", b"", None, {"Location": f"/{quote(parts[0], safe='')}/"})
             return Response(HTTPStatus.OK, HTML, wrapper(parts[0]), WRAPPER_CSP)
         if parts[0] in keys and parts[1:] == ["report.html"]:
             return Response(HTTPStatus.OK, HTML, self.report(parts[0]))
@@ -242,6 +257,7 @@ def wrapper(key: str) -> bytes:
 class _Handler(BaseHTTPRequestHandler):
     site: Site
     server_version = "hmic-serve"
+    timeout = TIMEOUT_SECONDS  # a connection idle this long is closed, so a silent client cannot hold a slot
 
     def do_GET(self) -> None:  # noqa: N802 - the name http.server calls
         self._respond(send_body=True)
@@ -250,6 +266,11 @@ class _Handler(BaseHTTPRequestHandler):
         self._respond(send_body=False)
 
     def _respond(self, send_body: bool) -> None:
+        port = self.server.port if isinstance(self.server, LoopbackServer) else 0
+        if not host_allowed(self, port):  # a page of another site, reaching this server through its own name
+            r = Response(HTTPStatus.MISDIRECTED_REQUEST, "text/plain; charset=utf-8", b"hmic serve answers only 127.0.0.1 and localhost\n")
+            self._send(r, send_body)
+            return
         try:
             r = self.site.route(self.path)
         except Exception:  # a bug in hmic: keep serving, and show it rather than a blank page  # noqa: BLE001
@@ -259,6 +280,9 @@ class _Handler(BaseHTTPRequestHandler):
                 HTML,
                 _page("hmic bug", f"<main><h1>hmic failed (a bug, please report it)</h1><pre>{html.escape(text)}</pre></main>"),
             )
+        self._send(r, send_body)
+
+    def _send(self, r: Response, send_body: bool) -> None:
         self.send_response(r.status)
         self.send_header("Content-Type", r.content_type)
         self.send_header("Content-Length", str(len(r.body)))
@@ -268,7 +292,7 @@ class _Handler(BaseHTTPRequestHandler):
         if r.csp:
             self.send_header("Content-Security-Policy", r.csp)
         for k, v in r.headers.items():
-            self.send_header(k, v)
+            self.send_header(k, safe_header(v))
         self.end_headers()
         if send_body:
             self.wfile.write(r.body)
@@ -284,8 +308,7 @@ class Server:
         handler = type("Handler", (_Handler,), {"site": site})
         self.site = site
         self.interval = interval
-        self.httpd = ThreadingHTTPServer((HOST, port), handler)
-        self.httpd.daemon_threads = True
+        self.httpd = LoopbackServer(port, handler)
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
 

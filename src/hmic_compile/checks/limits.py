@@ -1,0 +1,40 @@
+"""Limits on what a file's text may ask of the renderer: at most MAX_MARKUP Markdown punctuation characters (E030).
+
+markdown-it stops at each of these characters and tries its rules there, about a hundred times the
+cost of a plain letter (a run of 5 million `[` would take minutes): a file whose printed text holds
+more is refused here, with the place where the count passes the limit, before anything is rendered.
+"""
+
+from __future__ import annotations
+
+from ..diagnostics import Diagnostics
+from ..inputs.loader import Document
+from .glossary import printed_strings
+
+MARKUP_CHARACTERS = "\n!#$%&*+-:<=>@[\\]^_`{}~"
+MAX_MARKUP = 50_000
+_MARKUP_BYTES = MARKUP_CHARACTERS.encode("ascii")
+
+
+def markup_count(text: str) -> int:
+    """How many of markdown-it's stopping characters `text` holds (bytes.translate: one pass in C)."""
+    raw = text.encode("utf-8", "surrogatepass")
+    return len(raw) - len(raw.translate(None, _MARKUP_BYTES))
+
+
+def check_markup(doc: Document, diags: Diagnostics) -> None:
+    texts = [text for _, text in printed_strings(doc.data)]
+    if markup_count("".join(texts)) <= MAX_MARKUP:
+        return  # the common case: one count over the whole file's text
+    total = 0
+    for path, text in printed_strings(doc.data):
+        total += markup_count(text)
+        if total > MAX_MARKUP:
+            diags.error(
+                doc.loc(path),
+                "E030",
+                f"the file's text holds more than {MAX_MARKUP:,} Markdown punctuation characters "
+                f"(such as * _ [ ] ` & \\ - :), more than the renderer can take in good time",
+                "split the text across files, or remove the repeated punctuation",
+            )
+            return
