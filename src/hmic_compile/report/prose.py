@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from collections.abc import Sequence
@@ -106,6 +107,46 @@ def make_markdown() -> MarkdownIt:
     return md
 
 
+@dataclass(frozen=True)
+class Run:
+    """A stretch of prose in one format: its text ("\n" is a line break), marks (strong, em, code) and link target."""
+
+    text: str
+    marks: frozenset[str] = frozenset()
+    link: str | None = None
+
+
+_MARKS = {"strong_open": "strong", "em_open": "em"}
+
+
+def _runs(tokens: Sequence[Token]) -> list[Run]:
+    out: list[Run] = []
+    marks: list[str] = []
+    link: list[str] = []
+    for block in tokens:
+        if block.type == "paragraph_open" and out:
+            out.append(Run("\n"))
+        for tok in block.children or ():
+            here, target = frozenset(marks), (link[-1] if link else None)
+            if tok.type == "text" and tok.content:
+                out.append(Run(tok.content, here, target))
+            elif tok.type == "code_inline":
+                out.append(Run(tok.content, here | {"code"}, target))
+            elif tok.type == "softbreak":
+                out.append(Run(" ", here, target))
+            elif tok.type == "hardbreak":
+                out.append(Run("\n", here, target))
+            elif tok.type in _MARKS:
+                marks.append(_MARKS[tok.type])
+            elif tok.type in ("strong_close", "em_close") and marks:
+                marks.pop()
+            elif tok.type == "link_open":
+                link.append(str(tok.attrGet("href") or ""))
+            elif tok.type == "link_close" and link:
+                link.pop()
+    return out
+
+
 @dataclass
 class Renderer:
     """Renders prose strings once each; the same Prose object serves the HTML and the Markdown output."""
@@ -150,6 +191,14 @@ class Renderer:
             pos = end
         parts.append(html[pos:])
         return "".join(parts)
+
+    def runs(self, text: str) -> list[Run]:
+        """`text` parsed as the HTML's is (links only where the HTML has them), as runs for a word processor."""
+        if not _needs_parser(text):
+            return [Run(text)]
+        tokens = self.md.parse(text, {})
+        _check_nesting(tokens, text)
+        return _runs(tokens)
 
     def html_inline(self, text: str) -> Markup:
         """HTML for a single line of prose: a lone paragraph loses its <p> wrapper."""
@@ -226,12 +275,16 @@ def md_cell(text: str) -> str:
 
 
 class Prose:
-    """A prose string with its renderings, computed on first use and shared between outputs."""
+    """A prose string with its renderings, computed on first use and shared between outputs.
 
-    __slots__ = ("text", "_r", "_html", "_inline")
+    `number` is its paragraph number in a --numbered build (e.g. "3.2.14", report/numbering.py), or None:
+    every rendering (`html`, `inline`, `md`) then opens with it, so that each format shows the same number."""
+
+    __slots__ = ("text", "number", "_r", "_html", "_inline")
 
     def __init__(self, text: str, renderer: Renderer):
         self.text = text
+        self.number: str | None = None
         self._r = renderer
         self._html: Markup | None = None
         self._inline: Markup | None = None
@@ -239,28 +292,63 @@ class Prose:
     @property
     def html(self) -> Markup:
         if self._html is None:
-            self._html = self._r.html_block(self.text)
+            html = self._r.html_block(self.text)
+            if self.number is not None:
+                mark = number_html(self.number)
+                html = Markup("<p>" + mark + html[3:]) if html.startswith("<p>") else Markup(mark + html)
+            self._html = html
         return self._html
 
     @property
     def inline(self) -> Markup:
         if self._inline is None:
-            self._inline = self._r.html_inline(self.text)
+            inline = self._r.html_inline(self.text)
+            self._inline = inline if self.number is None else Markup(number_html(self.number) + inline)
         return self._inline
 
     @property
     def md(self) -> str:
-        return md_escape(self.text)
+        text = md_escape(self.text)
+        return text if self.number is None else f"**{self.number}** {text}"
 
     @property
     def cell(self) -> str:
         return md_cell(self.text)
+
+    def runs(self) -> list[Run]:
+        """The prose as a word processor sets it (report/docx.py): runs of text, each with its marks and link."""
+        return self._r.runs(self.text)
 
     def __str__(self) -> str:  # plain text (e.g. for a title attribute, escaped by Jinja)
         return self.text
 
     def __html__(self) -> str:  # used as-is in an HTML template: render as inline HTML
         return str(self.inline)
+
+
+def number_html(number: str) -> str:
+    """A paragraph number as the HTML shows it, before the paragraph's text (the number is digits and dots)."""
+    return f'<span class="para-number">{escape(number)}</span> '
+
+
+@functools.cache
+def _heading_parser() -> MarkdownIt:
+    return MarkdownIt("commonmark", {"html": False})
+
+
+def heading_text(text: str) -> str:
+    """What a Markdown renderer shows of a heading written `md_escape(text)`: its plain text, for the heading's id."""
+    source = md_escape(text)
+    if source == text and not _needs_parser(text):
+        return text
+    out: list[str] = []
+    for block in _heading_parser().parse(source):
+        for tok in block.children or ():
+            if tok.type in ("text", "code_inline"):
+                out.append(tok.content)
+            elif tok.type in ("softbreak", "hardbreak"):
+                out.append(" ")
+    return "".join(out)
 
 
 def plain(text: str) -> Markup:

@@ -1,0 +1,106 @@
+"""The ids GitHub and pandoc give report.md's headings, so that its contents links resolve on both.
+
+Neither renderer reads an id written in the Markdown (pandoc's `{#id}` is not GitHub's, and raw HTML is
+escaped), so each derives one from the heading's text: lower case, every character that is not a letter,
+a digit, a mark, `_`, `-` or a space dropped, spaces made `-`; a later heading with the same id gets `-1`,
+`-2`, ... (GitHub's renderer; pandoc's `gfm_auto_identifiers`). The ids depend on every heading before,
+so they are worked out here over the headings of report.md in the order the default template writes them;
+tests/test_markdown_anchors.py resolves every contents link with both algorithms and with pandoc itself.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from .prose import heading_text
+
+if TYPE_CHECKING:
+    from .view import BlockView, Report, SectionView
+
+_KEPT_CATEGORIES = ("Mn", "Mc", "Me", "Pc")  # marks and connector punctuation (`_`), as GitHub's \p{Word} keeps them
+
+
+def github_id(text: str) -> str:
+    """The id a heading showing `text` gets before duplicates are told apart."""
+    kept = (c for c in text.lower() if c.isalnum() or c in "-_ " or unicodedata.category(c) in _KEPT_CATEGORIES)
+    return "".join(kept).replace(" ", "-")
+
+
+class Ids:
+    """Ids for headings in document order: a repeated one gets the first free of -1, -2, ..."""
+
+    def __init__(self) -> None:
+        self.used: set[str] = set()
+
+    def next(self, text: str) -> str:
+        base = github_id(heading_text(text))
+        candidate, n = base, 0
+        while candidate in self.used:
+            n += 1
+            candidate = f"{base}-{n}"
+        self.used.add(candidate)
+        return candidate
+
+
+def _blocks(blocks: list[BlockView]) -> Iterator[str]:
+    for b in blocks:
+        if b.kind == "grades":
+            for g in b.grades:
+                yield g.name
+                yield from _blocks(g.definition)
+
+
+def _section(s: SectionView) -> Iterator[tuple[str, str]]:
+    yield s.anchor, s.title
+    for t in _blocks(s.body):
+        yield "", t
+    for c in s.sections:
+        yield from _section(c)
+
+
+def headings(report: Report) -> Iterator[tuple[str, str]]:
+    """Every heading of report.md in order, as (the HTML anchor of what it heads, or "", its text)."""
+    labels = report.labels
+    yield "", report.force.title
+    yield "contents", labels["contents"]
+    yield from _section(report.introduction)
+    yield from _section(report.overview)
+    yield "findings", labels["findings"]
+    yield "national-summary", labels["national_summary"]
+    yield "force-summary", labels["force_summary"]
+    for a in report.areas:
+        yield a.anchor, a.title
+        if a.graded and a.distribution:
+            yield "", a.labels["national_grade_distribution"]
+        if a.national_context:
+            yield "", a.labels["national_context"]
+        if a.contextual_factors:
+            yield "", a.labels["contextual_factors"]
+        for lst in a.lists:
+            yield lst.anchor, lst.label
+        for _ in a.developing_practice:
+            yield "", a.labels["developing_practice"]
+        if a.recommendations:
+            yield "", a.labels["recommendations_heading"]
+    if report.recommendations:
+        yield "recommendations", labels["closing_recommendations"]
+    if report.glossary:
+        yield "glossary", labels["glossary"]
+        for letter, _ in report.glossary:
+            yield "", letter
+
+
+def assign_md_anchors(report: Report) -> None:
+    """Set each contents entry's `md_anchor` to its heading's id in report.md."""
+    ids = Ids()
+    by_anchor: dict[str, str] = {}
+    for anchor, text in headings(report):
+        found = ids.next(text)
+        if anchor:
+            by_anchor.setdefault(anchor, found)
+    for entry in report.contents:
+        entry.md_anchor = by_anchor[entry.anchor]
+        for child in entry.children:
+            child.md_anchor = by_anchor[child.anchor]
