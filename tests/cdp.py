@@ -7,6 +7,7 @@ message ended by a NUL byte. One browser serves a test module; `Page` is one tab
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import select
@@ -104,10 +105,8 @@ class Browser:
         return Page(self, session)
 
     def close(self) -> None:
-        try:
+        with contextlib.suppress(CDPError, OSError):
             self.send("Browser.close")
-        except (CDPError, OSError):
-            pass
         for _ in range(50):
             if os.waitpid(self.pid, os.WNOHANG) != (0, 0):
                 break

@@ -177,7 +177,7 @@ def build(
     root: RootOpt = Path("."),
     out: Annotated[Path, typer.Option("--out", help="Output folder; each force goes to OUT/<force>-<year>/.")] = Path("build"),
     format: Annotated[
-        str, typer.Option("--format", metavar="<md,html,pdf,docx>", help="Comma-separated: md, html, pdf (needs WeasyPrint), docx (python-docx).")
+        str, typer.Option("--format", metavar="<md,html,pdf,docx>", help="Comma-separated: md, html, pdf, docx.")
     ] = "md,html",
     templates: TemplatesOpt = None,
     jobs: Annotated[
@@ -187,7 +187,7 @@ def build(
     draft: Annotated[
         bool, typer.Option("--draft", help="Mark every page 'DRAFT — for factual accuracy check' with the build date and git commit.")
     ] = False,
-    numbered: Annotated[bool, typer.Option("--numbered", help="Number every paragraph of the findings (area.section.n), for citing.")] = False,
+    numbered: Annotated[bool, typer.Option("--numbered", help="Number each paragraph of the findings: area.section.n.")] = False,
     diagnostics: Annotated[
         BuildDiagnostics,
         typer.Option("--diagnostics", help="How problems are shown: text for people (stderr); github (annotations) or json on stdout."),

@@ -115,8 +115,8 @@ def build_force(project: Project, fo: ForceBundle, env: jinja2.Environment, opti
         if fmt == "docx":
             from .docx import report_docx  # python-docx loads only when a Word document is asked for
 
-            mark = draft_mark(options.draft, report.labels) if options.draft else None
-            files[OUTPUT_NAMES[fmt]] = report_docx(report, mark, options.source_date_epoch)
+            shown = draft_mark(options.draft, report.labels) if options.draft else None
+            files[OUTPUT_NAMES[fmt]] = report_docx(report, shown, options.source_date_epoch)
             continue
         text = render(report, env, fmt, options.draft, options.source_date_epoch)
         if options.draft:

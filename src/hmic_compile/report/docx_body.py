@@ -218,7 +218,9 @@ class BodyWriter:
                     rows.append([Cell(row.group, bold=True, span=r.national_columns + 1)])
                 dist = row.area.distribution
                 if dist is None:
-                    rows.append([Cell(row.area.name), Cell(row.area.labels["no_national_comparison"], italic=True, span=r.national_columns)])
+                    rows.append(
+                        [Cell(row.area.name), Cell(row.area.labels["no_national_comparison"], italic=True, span=r.national_columns)]
+                    )
                 else:
                     counts = [Cell(str(c.count)) for c in dist.cells] + ([Cell(str(dist.not_inspected))] if with_ni else [])
                     rows.append([Cell(row.area.name), *counts])
@@ -287,7 +289,9 @@ class BodyWriter:
             counts.append(Cell(str(dist.not_inspected), bold=dist.own_not_inspected))
             percents.append(Cell("–"))
         percent_label = lb["percent_of_forces_inspected" if dist.not_inspected else "percent_of_forces"]
-        self.table(header, [[Cell(lb["forces"]), *counts], [Cell(percent_label), *percents]], f"{lb['national_grade_distribution']}, {a.name}")
+        self.table(
+            header, [[Cell(lb["forces"]), *counts], [Cell(percent_label), *percents]], f"{lb['national_grade_distribution']}, {a.name}"
+        )
         self.text(f"{self.report.force.name}: {dist.position}." + (f" {dist.note}" if dist.note else ""))
 
     def closing(self) -> None:

@@ -98,7 +98,7 @@ def _watermark(text: str, description: str) -> str:
         "mso-position-vertical:center;mso-position-vertical-relative:margin"
     )
     return (
-        f'<w:r {nsdecls("w")} {_VML}><w:pict>{_TEXT_PATH_TYPE}'
+        f"<w:r {nsdecls('w')} {_VML}><w:pict>{_TEXT_PATH_TYPE}"
         f'<v:shape id="{WATERMARK_ID}" o:spid="_x0000_s2049" type="#_x0000_t136" alt={quoteattr(description)} style="{style}"'
         f' o:allowincell="f" fillcolor="#{DRAFT_RED}" stroked="f"><v:fill opacity=".15"/>'
         f'<v:textpath style="font-family:&quot;Arial&quot;;font-size:1pt" string={quoteattr(text)}/>'

@@ -8,9 +8,9 @@ grades are text in a character style ("Grade 1" is the best), coloured and borde
 from __future__ import annotations
 
 from docx.document import Document
+from docx.enum.text import WD_TAB_ALIGNMENT
 from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls, qn
-from docx.enum.text import WD_TAB_ALIGNMENT
 from docx.shared import Pt, RGBColor, Twips
 
 from .palette import ON_FILL, GradeStyle
@@ -46,14 +46,17 @@ def _style(kind: str, style_id: str, name: str, body: str, based_on: str | None 
     """A style's XML; `custom` False for one of Word's built-in styles that the template lacks (Hyperlink, toc 1)."""
     based = f'<w:basedOn w:val="{based_on}"/>' if based_on else ""
     flag = ' w:customStyle="1"' if custom else ""
-    return f'<w:style {nsdecls("w")} w:type="{kind}"{flag} w:styleId="{style_id}"><w:name w:val="{name}"/>{based}<w:qFormat/>{body}</w:style>'
+    return (
+        f'<w:style {nsdecls("w")} w:type="{kind}"{flag} w:styleId="{style_id}"><w:name w:val="{name}"/>{based}<w:qFormat/>{body}</w:style>'
+    )
 
 
 def _grade_rpr(s: GradeStyle) -> str:
     colour = _hex(s.colour)
     if s.filled:
         border = '<w:bdr w:val="dashed" w:sz="8" w:space="0" w:color="FFFFFF"/>' if s.badge == "framed" else ""
-        return f'<w:rPr><w:b/><w:bCs/><w:color w:val="{_hex(ON_FILL)}"/>{border}<w:shd w:val="clear" w:color="auto" w:fill="{colour}"/></w:rPr>'
+        fill = f'<w:shd w:val="clear" w:color="auto" w:fill="{colour}"/>'
+        return f'<w:rPr><w:b/><w:bCs/><w:color w:val="{_hex(ON_FILL)}"/>{border}{fill}</w:rPr>'
     kind, size = _BORDERS[s.badge]
     return f'<w:rPr><w:b/><w:bCs/><w:color w:val="{colour}"/><w:bdr w:val="{kind}" w:sz="{size}" w:space="1" w:color="{colour}"/></w:rPr>'
 
@@ -68,8 +71,17 @@ def _custom_styles(styles: tuple[GradeStyle, ...]) -> list[str]:
             f'<w:rPr><w:color w:val="{MUTED}"/><w:bdr w:val="dashed" w:sz="4" w:space="1" w:color="{MUTED}"/></w:rPr>',
         )
     )
-    out.append(_style("character", "ParagraphNumber", PARA_NUMBER, f'<w:rPr><w:rFonts w:ascii="{FONT}" w:hAnsi="{FONT}"/><w:b/><w:color w:val="{MUTED}"/><w:sz w:val="18"/></w:rPr>'))
-    out.append(_style("character", "Hyperlink", HYPERLINK, f'<w:rPr><w:color w:val="{ACCENT}"/><w:u w:val="single"/></w:rPr>', custom=False))
+    out.append(
+        _style(
+            "character",
+            "ParagraphNumber",
+            PARA_NUMBER,
+            f'<w:rPr><w:rFonts w:ascii="{FONT}" w:hAnsi="{FONT}"/><w:b/><w:color w:val="{MUTED}"/><w:sz w:val="18"/></w:rPr>',
+        )
+    )
+    out.append(
+        _style("character", "Hyperlink", HYPERLINK, f'<w:rPr><w:color w:val="{ACCENT}"/><w:u w:val="single"/></w:rPr>', custom=False)
+    )
     out.append(
         _style(
             "paragraph",
@@ -79,9 +91,26 @@ def _custom_styles(styles: tuple[GradeStyle, ...]) -> list[str]:
             "Normal",
         )
     )
-    out.append(_style("paragraph", "GlossaryEntry", GLOSSARY, '<w:pPr><w:tabs><w:tab w:val="left" w:pos="1701"/></w:tabs><w:ind w:left="1701" w:hanging="1701"/></w:pPr>', "Normal"))
+    out.append(
+        _style(
+            "paragraph",
+            "GlossaryEntry",
+            GLOSSARY,
+            '<w:pPr><w:tabs><w:tab w:val="left" w:pos="1701"/></w:tabs><w:ind w:left="1701" w:hanging="1701"/></w:pPr>',
+            "Normal",
+        )
+    )
     for level in (1, 2):
-        out.append(_style("paragraph", f"TOC{level}", f"toc {level}", f'<w:pPr><w:spacing w:after="60"/><w:ind w:left="{(level - 1) * 360}"/></w:pPr>', "Normal", False))
+        out.append(
+            _style(
+                "paragraph",
+                f"TOC{level}",
+                f"toc {level}",
+                f'<w:pPr><w:spacing w:after="60"/><w:ind w:left="{(level - 1) * 360}"/></w:pPr>',
+                "Normal",
+                False,
+            )
+        )
     return out
 
 
@@ -108,7 +137,15 @@ def set_styles(doc: Document, grades: tuple[GradeStyle, ...]) -> None:
     normal = styles["Normal"]
     normal.font.name, normal.font.size = FONT, Pt(11)
     normal.paragraph_format.space_after = Pt(6)
-    for name, size in (("Title", 28), ("Subtitle", 13), ("Heading 1", 18), ("Heading 2", 14), ("Heading 3", 12), ("Heading 4", 11), ("TOC Heading", 18)):
+    for name, size in (
+        ("Title", 28),
+        ("Subtitle", 13),
+        ("Heading 1", 18),
+        ("Heading 2", 14),
+        ("Heading 3", 12),
+        ("Heading 4", 11),
+        ("TOC Heading", 18),
+    ):
         style = styles[name]
         style.font.name, style.font.size = FONT, Pt(size)
         style.font.color.rgb = RGBColor.from_string(ACCENT if name != "Heading 4" else "1B1B1B")

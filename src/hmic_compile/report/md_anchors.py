@@ -2,8 +2,10 @@
 
 Neither renderer reads an id written in the Markdown (pandoc's `{#id}` is not GitHub's, and raw HTML is
 escaped), so each derives one from the heading's text: lower case, every character that is not a letter,
-a digit, a mark, `_`, `-` or a space dropped, spaces made `-`; a later heading with the same id gets `-1`,
-`-2`, ... (GitHub's renderer; pandoc's `gfm_auto_identifiers`). The ids depend on every heading before,
+a digit, a mark, `_`, `-` or a space dropped, spaces made `-`; the second heading with the same id gets `-1`,
+the third `-2`, ... counted per id and never checked against the ids given (GitHub's renderer, and pandoc's
+`gfm` reader, alike: a heading "Strengths 1" after two "Strengths" shares the second's id on both, as here).
+The ids depend on every heading before,
 so they are worked out here over the headings of report.md in the order the default template writes them;
 tests/test_markdown_anchors.py resolves every contents link with both algorithms and with pandoc itself.
 """
@@ -29,19 +31,19 @@ def github_id(text: str) -> str:
 
 
 class Ids:
-    """Ids for headings in document order: a repeated one gets the first free of -1, -2, ..."""
+    """Ids for headings in document order: the n-th heading with one id gets `-n` after the first (n = 1, 2, ...)."""
 
     def __init__(self) -> None:
-        self.used: set[str] = set()
+        self.seen: dict[str, int] = {}
 
     def next(self, text: str) -> str:
-        base = github_id(heading_text(text))
-        candidate, n = base, 0
-        while candidate in self.used:
-            n += 1
-            candidate = f"{base}-{n}"
-        self.used.add(candidate)
-        return candidate
+        """The id of the next heading, which shows `text` written as report.md writes it (md_escape)."""
+        return self.take(github_id(heading_text(text)))
+
+    def take(self, base: str) -> str:
+        n = self.seen.get(base, 0)
+        self.seen[base] = n + 1
+        return f"{base}-{n}" if n else base
 
 
 def _blocks(blocks: list[BlockView]) -> Iterator[str]:

@@ -295,7 +295,7 @@ class Prose:
             html = self._r.html_block(self.text)
             if self.number is not None:
                 mark = number_html(self.number)
-                html = Markup("<p>" + mark + html[3:]) if html.startswith("<p>") else Markup(mark + html)
+                html = Markup("<p>") + mark + html[3:] if html.startswith("<p>") else mark + html
             self._html = html
         return self._html
 
@@ -303,7 +303,7 @@ class Prose:
     def inline(self) -> Markup:
         if self._inline is None:
             inline = self._r.html_inline(self.text)
-            self._inline = inline if self.number is None else Markup(number_html(self.number) + inline)
+            self._inline = inline if self.number is None else number_html(self.number) + inline
         return self._inline
 
     @property
@@ -326,9 +326,9 @@ class Prose:
         return str(self.inline)
 
 
-def number_html(number: str) -> str:
+def number_html(number: str) -> Markup:
     """A paragraph number as the HTML shows it, before the paragraph's text (the number is digits and dots)."""
-    return f'<span class="para-number">{escape(number)}</span> '
+    return Markup('<span class="para-number">{}</span> ').format(number)
 
 
 @functools.cache
