@@ -13,10 +13,13 @@ import subprocess
 import sys
 import zipfile
 from functools import cache
+from html.parser import HTMLParser
 from pathlib import Path
 
 import docx
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from lxml import etree
 from markdown_it import MarkdownIt
 
@@ -25,7 +28,9 @@ from hmic_compile.diagnostics import CommandError
 from hmic_compile.report import palette
 from hmic_compile.report.build import BuildOptions, build_force, output_formats
 from hmic_compile.report.draft import Draft
+from hmic_compile.report.prose import ProseError, Renderer
 from hmic_compile.report.render import make_environment
+from hmic_compile.report.view import build_report
 
 from .conftest import REPO
 
@@ -102,6 +107,67 @@ def test_a_dropped_paragraph_is_noticed() -> None:
     paragraphs[len(paragraphs) // 2].getparent().remove(paragraphs[len(paragraphs) // 2])
     words = "".join(el.text or "" if el.tag == W + "t" else " " for el in root.iter(W + "t", W + "p")).split()
     assert words != md_words(_build("testshire-2024")["report.md"].decode())
+
+
+class _Shown(HTMLParser):
+    """The text an HTML fragment shows (a line break and a paragraph's end are spaces), and each link's target and text."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.text: list[str] = []
+        self.links: list[tuple[str, str]] = []
+        self.href: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "br":
+            self.text.append(" ")
+        elif tag == "a":
+            self.href = dict(attrs).get("href") or ""
+            self.links.append((self.href, ""))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "p":
+            self.text.append(" ")
+        elif tag == "a":
+            self.href = None
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+        if self.href is not None:
+            self.links[-1] = (self.href, self.links[-1][1] + data)
+
+
+def _joined(links: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Links side by side to one target as one (Word's runs do not say where one ends and the next begins)."""
+    out: list[tuple[str, str]] = []
+    for target, text in links:
+        if out and out[-1][0] == target:
+            out[-1] = (target, out[-1][1] + text)
+        else:
+            out.append((target, text))
+    return [(t, " ".join(x.split())) for t, x in out]
+
+
+# Pieces of prose that Markdown reads as marks, links, breaks and escapes, and plain words between them.
+PIECES = ["a", "b ", " ", "*", "**", "_", "`", "[", "]", "(", ")", "(#a)", "(http://x.test/?b=1&c=2)", "(mailto:a@x.test)",
+          "(javascript:x)", "\\", "\n", "  \n", "\n\n", "&amp;", "&", "<", ">", "!", "#", "1.", "[a](#a)", "[b *a*](http://x.test/)",
+          "[`c`](mailto:a@x.test)"]  # fmt: skip
+
+
+@given(st.lists(st.sampled_from(PIECES), max_size=16).map("".join))
+def test_word_shows_the_words_and_links_the_html_shows(text: str) -> None:
+    """Any prose, Markdown marks and all: the runs Word is given hold the words of the HTML's paragraph, and a link
+    wherever the HTML has one, to the same target, over the same words."""
+    r = Renderer()
+    try:
+        html = r.html_block(text)
+    except ProseError:
+        return
+    shown = _Shown()
+    shown.feed(html)
+    runs = r.runs(text)
+    assert "".join(x.text for x in runs).split() == "".join(shown.text).split()
+    assert _joined([(x.link, x.text) for x in runs if x.link is not None]) == _joined(shown.links)
 
 
 @pytest.mark.parametrize("force", ["norfolk-2007", "testshire-2024"])
@@ -211,6 +277,34 @@ def test_grades_are_styled_text_in_the_palettes_colours(force: str) -> None:
         if r.style.name.startswith("Grade")
     ]
     assert shown, "the force summary's grades are in their styles"
+
+
+@pytest.mark.parametrize("force", ["norfolk-2007", "highmoor-2019", "wessex-2021"])
+def test_the_forces_own_count_is_bold_in_the_national_tables(force: str) -> None:
+    """As the HTML marks the force's own cell: in the national summary and each area's distribution, the count of the
+    grade the force was given, and that alone, is bold."""
+    project, _ = load_checked(ROOTS[force], [force])
+    report = build_report(project, project.forces[force])
+    d = docx.Document(io.BytesIO(_build(force)["report.docx"]))
+
+    def bold(t: docx.table.Table, name: str) -> list[str]:
+        header = [c.text for c in t.rows[0].cells]
+        row = [r for r in t.rows if r.cells[0].text == name][-1]  # the area's row, after a group row of its name
+        return [header[k] for k, c in enumerate(row.cells) if k and any(x.bold for p in c.paragraphs for x in p.runs)]
+
+    tables = {t._tbl.tblPr.find(W + "tblCaption").get(W + "val"): t for t in d.tables}
+    checked = 0
+    for a in report.areas:
+        dist = a.distribution
+        if dist is None:
+            continue
+        own = [c.grade for c in dist.cells if c.is_force] + ([a.labels["not_inspected"]] if dist.own_not_inspected else [])
+        assert len(own) == 1
+        assert bold(tables[f"{a.labels['national_grade_distribution']}, {a.name}"], a.labels["forces"]) == own
+        if a.graded:
+            assert bold(tables[report.labels["national_summary"]], a.name) == own
+            checked += 1
+    assert checked >= 3
 
 
 def test_same_inputs_same_bytes_whatever_the_hash_seed_and_time_zone(tmp_path: Path) -> None:

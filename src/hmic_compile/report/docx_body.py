@@ -222,7 +222,8 @@ class BodyWriter:
                         [Cell(row.area.name), Cell(row.area.labels["no_national_comparison"], italic=True, span=r.national_columns)]
                     )
                 else:
-                    counts = [Cell(str(c.count)) for c in dist.cells] + ([Cell(str(dist.not_inspected))] if with_ni else [])
+                    counts = [Cell(str(c.count), bold=c.is_force) for c in dist.cells]  # the force's own grade, as the HTML marks it
+                    counts += [Cell(str(dist.not_inspected), bold=dist.own_not_inspected)] if with_ni else []
                     rows.append([Cell(row.area.name), *counts])
             self.table(header, rows, labels["national_summary"])
         else:
