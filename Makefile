@@ -25,9 +25,9 @@ pdf: setup
 	$(BIN)/hmic validate
 	$(BIN)/hmic build norfolk-2007 --format md,html,pdf
 
-## A draft for the force's factual-accuracy check, marked on every page.
+## A draft for the force's factual-accuracy check, marked on every page, in Word too, its paragraphs numbered.
 draft: setup
-	$(BIN)/hmic build norfolk-2007 --format md,html,pdf --draft --out build/draft
+	$(BIN)/hmic build norfolk-2007 --format md,html,pdf,docx --draft --numbered --out build/draft
 
 validate: setup
 	$(BIN)/hmic validate

@@ -53,9 +53,9 @@ def test_only_requested_formats(tmp_path: Path) -> None:
 
 
 def test_unknown_format_is_a_usage_error(tmp_path: Path) -> None:
-    code, output = _build(tmp_path, "--format", "md,docx")
+    code, output = _build(tmp_path, "--format", "md,odt")
     assert code == 2
-    assert "unknown format docx; expected a comma-separated list of: md, html" in output
+    assert "unknown format odt; expected a comma-separated list of: md, html, pdf, docx" in output
     assert not (tmp_path / "norfolk-2007").exists()
 
 

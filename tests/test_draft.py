@@ -51,8 +51,10 @@ def test_html_carries_a_fixed_banner_a_watermark_and_a_mark_on_each_printed_page
     folder = tmp_path / "norfolk-2007"
     html = (folder / "report.html").read_text(encoding="utf-8")
     mark = _mark(folder)
-    assert re.search(r'<body>\n<div class="draft-mark" role="note">' + re.escape(mark) + "</div>", html), "the banner opens the body"
-    assert '<div class="draft-watermark" aria-hidden="true">DRAFT</div>' in html
+    banner = '<div class="draft-mark" role="region" aria-label="DRAFT — for factual accuracy check">'  # a landmark of its own
+    assert re.search(r"<body>\n" + re.escape(banner + mark) + "</div>", html), "the banner opens the body"
+    assert '<div class="draft-watermark" aria-hidden="true" data-watermark="DRAFT"></div>' in html
+    assert ".draft-watermark::before { content: attr(data-watermark); }" in html
     style = html[html.index("<style>") : html.index("</style>")]
     assert re.search(r"\.draft-mark \{\s*position: fixed; top: 0;", style), "fixed to the top of the window"
     assert f'@top-center {{\n    content: "{mark}";' in style, "on every printed page"

@@ -46,7 +46,7 @@ def _html_with(style: str) -> str:
 HIDE_HTML = {
     "class-display-none": ".draft-mark { display: none }",
     "important-beats-later": ".draft-mark { display: none !important } body .draft-mark { display: block }",
-    "attribute-selector": "div[role=note] { display: none }",
+    "attribute-selector": "div[role=region] { display: none }",
     "structural-selector": "body > :first-child { display: none }",
     "visibility-hidden": ".draft-mark { visibility: hidden }",
     "opacity-zero": "body { opacity: 0 }",

@@ -434,6 +434,7 @@ SCANS = {
     "md_cell": md_cell,
     "md_text": md_text,
     "markdown-it render": RENDERER.html_block,
+    "word runs": RENDERER.runs,  # report.docx's reading of prose
     "abbreviations": RENDERER.abbr.find,
     "capitalised words": capitalised_words,
     "glossary candidates": lambda t: list(candidates(t)),
@@ -468,4 +469,28 @@ def test_prose_over_the_markup_limit_is_refused_by_the_renderer_too() -> None:
         RENDERER.html_block("*a" * (limits.MAX_MARKUP + 1))
     with pytest.raises(ProseError, match="Markdown punctuation"):
         md_escape("[" * (limits.MAX_MARKUP + 1))
+    with pytest.raises(ProseError, match="Markdown punctuation"):
+        RENDERER.runs("*a" * (limits.MAX_MARKUP + 1))
     assert md_escape("[" * 100) == "\\[" * 100  # below the limit: rendered
+
+
+@pytest.mark.parametrize("fmt", ["md", "html", "docx"])
+def test_prose_over_the_markup_limit_past_validation_is_e602_in_every_format(fmt: str, tmp_path: Path) -> None:
+    """A project loaded without its checks (E030 would refuse the file first) still gets a diagnostic, not a traceback."""
+    import yaml
+
+    from hmic_compile.diagnostics import HmicError
+    from hmic_compile.inputs.project import load_project
+    from hmic_compile.report.build import BuildOptions, build_force
+    from hmic_compile.report.render import make_environment
+
+    root = tmp_path / "mini"
+    shutil.copytree(MINI, root)
+    path = root / "evidence" / "testshire-2024" / "public-contact.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["strengths"][0]["text"] = "*a" * (limits.MAX_MARKUP + 1)
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    project, _ = load_project(root, ["testshire-2024"])
+    with pytest.raises(HmicError) as e:
+        build_force(project, project.forces["testshire-2024"], make_environment(None, root), BuildOptions((fmt,)))
+    assert [d.code for d in e.value.diagnostics] == ["E602"]

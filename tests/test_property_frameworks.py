@@ -1,6 +1,7 @@
 """Property: what `validate` passes, `build` builds. Many frameworks are generated (scales of 2 to 7 grades, areas with
 and without national results in every shape, forces not inspected, thin per-force data); each is validated, and one
-that validates clean must build in every format without a template error."""
+that validates clean must build in every format without a template error (and its Word document say what its
+Markdown says)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,8 @@ from hmic_compile.inputs.models import NOT_INSPECTED
 from hmic_compile.report import pdf
 from hmic_compile.report.build import BuildOptions, build_force
 from hmic_compile.report.render import make_environment
+
+from .test_docx import docx_words, md_words
 
 NAMES = [
     "Outstanding", "Good", "Adequate", "Requires improvement", "Inadequate", "Excellent", "Fair", "Poor", "Exceptional",
@@ -206,6 +209,15 @@ def test_what_validates_builds_as_a_pdf(workspace: Path, p: dict) -> None:
     write_project(root, p)
     files, _ = _build(root, ("pdf",))
     assert files["report.pdf"].startswith(b"%PDF-")
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(p=projects())
+def test_what_validates_builds_as_a_word_document_that_says_what_the_markdown_says(workspace: Path, p: dict) -> None:
+    root = _fresh(workspace)
+    write_project(root, p)
+    files, _ = _build(root, ("md", "docx"))
+    assert docx_words(files["report.docx"]) == md_words(files["report.md"].decode())
 
 
 def test_the_generator_reaches_every_shape() -> None:

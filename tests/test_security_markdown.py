@@ -34,6 +34,7 @@ from hmic_compile.report.markdown import md_cell, md_escape, md_text
 from hmic_compile.report.render import make_environment
 
 from .conftest import REPO
+from .test_markdown_anchors import github_ids
 
 MINI = REPO / "tests" / "fixtures" / "mini"
 KEY = "testshire-2024"
@@ -84,6 +85,7 @@ class Outline:
     autolinks: list[str] = field(default_factory=list)  # bare addresses a GFM renderer linked by itself
     items: list[int] = field(default_factory=list)  # the list depth of each item
     tags: Counter[str] = field(default_factory=Counter)
+    targets: dict[str, int] = field(default_factory=dict)  # an id: the heading (its place in `headings`) at or after it
 
 
 class _Reader(HTMLParser):
@@ -95,6 +97,7 @@ class _Reader(HTMLParser):
         self.link: tuple[str, list[str]] | None = None
         self.depth = 0
         self.svg = 0
+        self.ids: list[str] = []  # ids since the last heading: a link to one lands on the next heading
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = dict(attrs)
@@ -103,6 +106,8 @@ class _Reader(HTMLParser):
         if self.svg:
             return
         self.o.tags[tag] += 1
+        if a.get("id"):
+            self.ids.append(a["id"] or "")
         if tag in HEADINGS:
             self.heading = []
         elif tag in ("ul", "ol"):
@@ -120,6 +125,9 @@ class _Reader(HTMLParser):
         if tag in HEADINGS and self.heading is not None:
             self.o.headings.append((int(tag[1]), norm("".join(self.heading))))
             self.heading = None
+            for i in self.ids:
+                self.o.targets.setdefault(i, len(self.o.headings) - 1)
+            self.ids = []
         elif tag in ("ul", "ol"):
             self.depth -= 1
         elif tag == "a" and self.link is not None:
@@ -182,9 +190,26 @@ def require_pandoc() -> None:
         pytest.fail("pandoc is needed (apt-get install pandoc; .ci/run installs it)")
 
 
+Links = list[tuple[str, str]]
+
+
+def _same_links(got: Links, expected: Links, md_targets: dict[str, int], html_targets: dict[str, int]) -> bool:
+    """The same links with the same text, in order; an in-page link may name its heading by the id GitHub and pandoc
+    give it in report.md (report/md_anchors.py) where the HTML names it by its own: it must land on the same heading."""
+    if [t for _, t in got] != [t for _, t in expected]:
+        return False
+    for (g, _), (e, _) in zip(got, expected, strict=True):
+        if g != e and not (g[:1] == e[:1] == "#" and md_targets.get(g[1:], -1) == html_targets.get(e[1:], -2)):
+            return False
+    return True
+
+
 def compare(md: str, html: str) -> None:
     """Fail unless every rendering of `md` has the structure of `html` (a report.html)."""
     expected = outline(html[html.index("<body") :], skip_chrome=True)
+    md_targets: dict[str, int] = {}
+    for n, heading_id in enumerate(github_ids(md)):  # GitHub's ids (pandoc's gfm gives the same: test_markdown_anchors.py)
+        md_targets.setdefault(heading_id, n)
     # The Markdown lays out two things as several tables: the force summary (one per group) and the
     # glossary (one per letter, a <dl> each in the HTML).
     glossary = html[html.index('class="major glossary"') :]
@@ -196,7 +221,7 @@ def compare(md: str, html: str) -> None:
         got = outline(render(md))
         where = f"{name} rendering of report.md"
         assert got.headings == expected.headings, where
-        assert got.links == expected.links, where
+        assert _same_links(got.links, expected.links, md_targets, expected.targets), (where, got.links, expected.links)
         assert all(SAFE_HREF.match(h) for h in got.autolinks), (where, got.autolinks)
         if name not in GFM:
             assert got.autolinks == [], where
@@ -322,6 +347,19 @@ def test_the_clean_reports_have_the_same_structure_in_every_dialect() -> None:
     assert {"norfolk-2007", KEY, "wessex-2021", "northfield-2015", "riverside-2019"} <= {g.name for g in goldens}
     for golden in goldens:
         compare((golden / "report.md").read_text(encoding="utf-8"), (golden / "report.html").read_text(encoding="utf-8"))
+
+
+def test_a_link_that_lands_on_another_heading_is_noticed() -> None:
+    """report.md's in-page links use GitHub's ids, the HTML's its own: each pair must still land on one heading."""
+    require_pandoc()
+    golden = REPO / "tests" / "golden" / "norfolk-2007"
+    md, html = (golden / "report.md").read_text(encoding="utf-8"), (golden / "report.html").read_text(encoding="utf-8")
+    wrong = md.replace("](#programmed-frameworks)", "](#risk-based-frameworks)", 1)  # a heading, but not this one
+    assert wrong != md
+    with pytest.raises(AssertionError):
+        compare(wrong, html)
+    with pytest.raises(AssertionError):
+        compare(md.replace("](#programmed-frameworks)", "](#no-such-heading)", 1), html)
 
 
 EVERY_FRAGMENT = "".join(FRAGMENTS)

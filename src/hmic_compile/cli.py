@@ -177,7 +177,7 @@ def build(
     root: RootOpt = Path("."),
     out: Annotated[Path, typer.Option("--out", help="Output folder; each force goes to OUT/<force>-<year>/.")] = Path("build"),
     format: Annotated[
-        str, typer.Option("--format", metavar="<md,html,pdf>", help="Comma-separated output formats: md, html, pdf (pdf needs WeasyPrint).")
+        str, typer.Option("--format", metavar="<md,html,pdf,docx>", help="Comma-separated: md, html, pdf, docx.")
     ] = "md,html",
     templates: TemplatesOpt = None,
     jobs: Annotated[
@@ -187,14 +187,15 @@ def build(
     draft: Annotated[
         bool, typer.Option("--draft", help="Mark every page 'DRAFT — for factual accuracy check' with the build date and git commit.")
     ] = False,
+    numbered: Annotated[bool, typer.Option("--numbered", help="Number each paragraph of the findings: area.section.n.")] = False,
     diagnostics: Annotated[
         BuildDiagnostics,
         typer.Option("--diagnostics", help="How problems are shown: text for people (stderr); github (annotations) or json on stdout."),
     ] = BuildDiagnostics.text,
 ) -> None:
-    """Render each force's report to Markdown and HTML (and PDF on request) through the Jinja templates.
+    """Render each force's report to Markdown and HTML (and PDF and Word on request) from one view model.
 
-    Example: hmic build norfolk-2007 --out build --format md,html,pdf --draft
+    Example: hmic build norfolk-2007 --out build --format md,html,pdf,docx --draft --numbered
     """
     from .checks.project import frameworks_first
     from .inputs.environment import repository_prefix
@@ -213,7 +214,7 @@ def build(
     if not folders:
         err("error: no force to build: evidence/ holds no force folder")
         raise typer.Exit(1)
-    options = build_options(root, formats, draft)
+    options = build_options(root, formats, draft, numbered)
     results = build_forces(root, frameworks, folders, options, templates, out, jobs or os.cpu_count() or 1, cache.folder)
     failed = report_builds(results, [f.name for f in folders], diagnostics.value, diags.sorted(), prefix)
     raise typer.Exit(1 if failed else 0)

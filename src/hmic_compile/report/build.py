@@ -15,14 +15,14 @@ from ..diagnostics import CommandError, Diagnostic, HmicError, Loc
 from ..inputs.cache import ParseCache
 from ..inputs.project import ForceBundle, FrameworkBundle, Project
 from .draft import Draft, draft_mark
-from .prose import md_text
+from .prose import ProseError, md_text
 from .render import FORMATS, TEMPLATE_NAMES, make_environment, packaged_templates, render
 from .templates import FolderLoader, TemplateRefused
 from .view import build_report
 from .visible import shows
 from .write import manifest, recover, refuse_unsafe_out, write_atomic
 
-OUTPUT_NAMES = {"md": "report.md", "html": "report.html", "pdf": "report.pdf"}
+OUTPUT_NAMES = {"md": "report.md", "html": "report.html", "pdf": "report.pdf", "docx": "report.docx"}
 
 
 def output_formats(text: str) -> tuple[str, ...]:
@@ -39,6 +39,12 @@ def output_formats(text: str) -> tuple[str, ...]:
         why = unavailable()
         if why:
             raise CommandError(why, INSTALL_HINT, usage=True)
+    if "docx" in formats:
+        from . import docx
+
+        why = docx.unavailable()
+        if why:
+            raise CommandError(why, docx.INSTALL_HINT, usage=True)
     return formats
 
 
@@ -48,9 +54,10 @@ class BuildOptions:
     git_commit: str | None = None
     source_date_epoch: int | None = None
     draft: Draft | None = None  # mark every page "DRAFT — for factual accuracy check", with the date and commit
+    numbered: bool = False  # number every paragraph and list item of the findings (report/numbering.py)
 
 
-def build_options(root: Path, formats: tuple[str, ...], draft: bool) -> BuildOptions:
+def build_options(root: Path, formats: tuple[str, ...], draft: bool, numbered: bool = False) -> BuildOptions:
     """What a build takes from outside the project, read once here: the git commit, SOURCE_DATE_EPOCH and the date."""
     from ..inputs.environment import SettingError, build_date, git_commit, source_date_epoch
 
@@ -59,7 +66,7 @@ def build_options(root: Path, formats: tuple[str, ...], draft: bool) -> BuildOpt
     except SettingError as e:
         raise CommandError(str(e), usage=True) from None
     commit = git_commit(root)
-    return BuildOptions(formats, commit, epoch, Draft(build_date(epoch), commit) if draft else None)
+    return BuildOptions(formats, commit, epoch, Draft(build_date(epoch), commit) if draft else None, numbered)
 
 
 @functools.lru_cache(maxsize=8)
@@ -102,10 +109,17 @@ def _require_draft_mark(text: str, mark: str, fmt: str) -> None:
 
 def build_force(project: Project, fo: ForceBundle, env: jinja2.Environment, options: BuildOptions) -> dict[str, bytes]:
     """All output files of one force's report, rendered in memory; raises HmicError on a template problem."""
-    report = build_report(project, fo)
+    report = build_report(project, fo, options.numbered)
     files: dict[str, bytes] = {}
     for fmt in options.formats:
-        if fmt not in TEMPLATE_NAMES:
+        if fmt == "docx":
+            from .docx import report_docx  # python-docx loads only when a Word document is asked for
+
+            shown = draft_mark(options.draft, report.labels) if options.draft else None
+            try:
+                files[OUTPUT_NAMES[fmt]] = report_docx(report, shown, options.source_date_epoch)
+            except ProseError as e:  # as render() reports it for the other formats
+                raise HmicError([Diagnostic(Loc(report.key), "E602", str(e), hint=e.hint)]) from None
             continue
         text = render(report, env, fmt, options.draft, options.source_date_epoch)
         if options.draft:
@@ -135,6 +149,7 @@ def build_force(project: Project, fo: ForceBundle, env: jinja2.Environment, opti
         git_commit=options.git_commit,
         source_date_epoch=options.source_date_epoch,
         draft_date=options.draft.date.isoformat() if options.draft else None,
+        numbered=report.paragraphs if options.numbered else None,
     )
     return files
 

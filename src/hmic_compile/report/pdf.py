@@ -90,18 +90,45 @@ def html_to_pdf(html: str, on_every_page: str | None = None) -> bytes:
     check_size(html)
     wp = _weasyprint()
     fetcher: Any = wp.URLFetcher(allowed_protocols=("data",))
-    html_document = wp.HTML(string=html, url_fetcher=fetcher)
-    if on_every_page is None:
-        pdf = html_document.write_pdf(pdf_variant=PDF_VARIANT)
-    else:  # what HTML.write_pdf does, with a look at the laid-out pages between its two steps
-        document = html_document.render(pdf_variant=PDF_VARIANT)
+    document = wp.HTML(string=html, url_fetcher=fetcher).render(pdf_variant=PDF_VARIANT)
+    if on_every_page is not None:  # a look at the laid-out pages before they are written
         wanted = " ".join(on_every_page.split())
         missing = [n for n, page in enumerate(document.pages, start=1) if wanted not in page_text(page)]
         if missing:
             raise NotOnEveryPage(missing, len(document.pages))
-        pdf = document.write_pdf(pdf_variant=PDF_VARIANT)
+    pdf = document.write_pdf(pdf_variant=PDF_VARIANT, finisher=_describe)
     assert isinstance(pdf, bytes)
     return pdf
+
+
+_SCOPES = {"col": "/Column", "colgroup": "/Column", "row": "/Row", "rowgroup": "/Row"}
+
+
+def _describe(document: Any, pdf: Any) -> None:
+    """What WeasyPrint's tagged PDF leaves out, added before the file is written (PDF/UA-1, 7.18.5 and 7.5):
+    each link annotation described by its link's text (WeasyPrint writes the target's name), and each table
+    header cell's scope (column or row), from the HTML's `scope`.
+
+    WeasyPrint has no public API for this: the laid-out boxes it keeps the annotation (`link_annotation`)
+    and the header cell's structure element (`mark`) on are read, as page_text reads them; tests/test_pdf_tags.py
+    reads the written PDF back with pikepdf."""
+    import pydyf
+
+    def walk(box: Any) -> None:
+        element = getattr(box, "element", None)
+        annotation = getattr(box, "link_annotation", None)
+        if annotation is not None and element is not None:
+            text = " ".join("".join(element.itertext()).split())
+            if text:
+                annotation["Contents"] = pydyf.String(text)
+        mark = getattr(box, "mark", None)
+        if mark is not None and getattr(box, "element_tag", None) == "th" and element is not None:
+            mark["A"]["Scope"] = _SCOPES.get(str(element.get("scope", "")).lower(), "/Column")
+        for child in getattr(box, "children", ()):
+            walk(child)
+
+    for page in document.pages:
+        walk(page._page_box)
 
 
 def page_text(page: Any) -> str:

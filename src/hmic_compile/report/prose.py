@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -21,12 +22,14 @@ __all__ = [
     "ProseError",
     "Prose",
     "Renderer",
+    "Run",
     "make_markdown",
     "md_cell",
     "md_escape",
     "md_filter",
     "cell_filter",
     "md_text",
+    "number_html",
     "plain",
     "validate_link",
 ]
@@ -102,6 +105,46 @@ def make_markdown() -> MarkdownIt:
     return md
 
 
+@dataclass(frozen=True)
+class Run:
+    """A stretch of prose in one format: its text ("\n" is a line break), marks (strong, em, code) and link target."""
+
+    text: str
+    marks: frozenset[str] = frozenset()
+    link: str | None = None
+
+
+_MARKS = {"strong_open": "strong", "em_open": "em"}
+
+
+def _runs(tokens: Sequence[Token]) -> list[Run]:
+    out: list[Run] = []
+    marks: list[str] = []
+    link: list[str] = []
+    for block in tokens:
+        if block.type == "paragraph_open" and out:
+            out.append(Run("\n"))
+        for tok in block.children or ():
+            here, target = frozenset(marks), (link[-1] if link else None)
+            if tok.type == "text" and tok.content:
+                out.append(Run(tok.content, here, target))
+            elif tok.type == "code_inline":
+                out.append(Run(tok.content, here | {"code"}, target))
+            elif tok.type == "softbreak":
+                out.append(Run(" ", here, target))
+            elif tok.type == "hardbreak":
+                out.append(Run("\n", here, target))
+            elif tok.type in _MARKS:
+                marks.append(_MARKS[tok.type])
+            elif tok.type in ("strong_close", "em_close") and marks:
+                marks.pop()
+            elif tok.type == "link_open":
+                link.append(str(tok.attrGet("href") or ""))
+            elif tok.type == "link_close" and link:
+                link.pop()
+    return out
+
+
 @dataclass
 class Renderer:
     """Renders prose strings once each; the same Prose object serves the HTML and the Markdown output."""
@@ -148,6 +191,15 @@ class Renderer:
         parts.append(html[pos:])
         return "".join(parts)
 
+    def runs(self, text: str) -> list[Run]:
+        """`text` parsed as the HTML's is (links only where the HTML has them), as runs for a word processor."""
+        if not _needs_parser(text):
+            return [Run(text)]
+        check_markup(text)
+        tokens = self.md.parse(text, {})
+        check_nesting(tokens)
+        return _runs(tokens)
+
     def html_inline(self, text: str) -> Markup:
         """HTML for a single line of prose: a lone paragraph loses its <p> wrapper."""
         if not _needs_parser(text):
@@ -174,12 +226,16 @@ def _escape_text(text: str) -> str:
 
 
 class Prose:
-    """A prose string with its renderings, computed on first use and shared between outputs."""
+    """A prose string with its renderings, computed on first use and shared between outputs.
 
-    __slots__ = ("text", "_r", "_html", "_inline")
+    `number` is its paragraph number in a --numbered build (e.g. "3.2.14", report/numbering.py), or None:
+    every rendering (`html`, `inline`, `md`) then opens with it, so that each format shows the same number."""
+
+    __slots__ = ("text", "number", "_r", "_html", "_inline")
 
     def __init__(self, text: str, renderer: Renderer):
         self.text = text
+        self.number: str | None = None
         self._r = renderer
         self._html: Markup | None = None
         self._inline: Markup | None = None
@@ -187,28 +243,43 @@ class Prose:
     @property
     def html(self) -> Markup:
         if self._html is None:
-            self._html = self._r.html_block(self.text)
+            html = self._r.html_block(self.text)
+            if self.number is not None:
+                mark = number_html(self.number)
+                html = Markup("<p>") + mark + html[3:] if html.startswith("<p>") else mark + html
+            self._html = html
         return self._html
 
     @property
     def inline(self) -> Markup:
         if self._inline is None:
-            self._inline = self._r.html_inline(self.text)
+            inline = self._r.html_inline(self.text)
+            self._inline = inline if self.number is None else number_html(self.number) + inline
         return self._inline
 
     @property
     def md(self) -> str:
-        return md_escape(self.text)
+        text = md_escape(self.text)
+        return text if self.number is None else f"**{self.number}** {text}"
 
     @property
     def cell(self) -> str:
         return md_cell(self.text)
+
+    def runs(self) -> list[Run]:
+        """The prose as a word processor sets it (report/docx.py): runs of text, each with its marks and link."""
+        return self._r.runs(self.text)
 
     def __str__(self) -> str:  # plain text (e.g. for a title attribute, escaped by Jinja)
         return self.text
 
     def __html__(self) -> str:  # used as-is in an HTML template: render as inline HTML
         return str(self.inline)
+
+
+def number_html(number: str) -> Markup:
+    """A paragraph number as the HTML shows it, before the paragraph's text (the number is digits and dots)."""
+    return Markup('<span class="para-number">{}</span> ').format(number)
 
 
 def plain(text: str) -> Markup:

@@ -18,7 +18,7 @@ from .prose import ProseError, cell_filter, md_filter
 from .templates import FolderLoader, TemplateRefused
 from .view import Report
 
-FORMATS = ("md", "html", "pdf")
+FORMATS = ("md", "html", "pdf", "docx")  # docx is made from the view model by report/docx.py, not from a template
 
 
 # The PDF is the HTML template rendered with medium="pdf", which adds the paged-media stylesheet.

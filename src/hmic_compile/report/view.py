@@ -12,6 +12,8 @@ from ..inputs import models as m
 from ..inputs.project import ForceBundle, FrameworkBundle, Project
 from .chart import Chart, chart
 from .labels import area_labels, report_labels
+from .md_anchors import assign_md_anchors
+from .numbering import number_findings
 from .palette import GradeStyle, styles
 from .prose import Prose, Renderer
 
@@ -28,6 +30,8 @@ class BlockView:
     header: list[Prose] = field(default_factory=list)
     rows: list[list[Prose]] = field(default_factory=list)
     grades: list[GradeView] = field(default_factory=list)
+    caption: str = ""  # a table's caption: what it is, from where it stands in the report
+    caption_id: str = ""  # the caption's in-page anchor, unique, for the table's scroll region to be named by
 
 
 @dataclass
@@ -94,6 +98,7 @@ class AreaView:
     lists: list[ListView]
     developing_practice: list[CaseStudyView]
     recommendations: list[Prose]
+    md_anchor: str = ""  # the id GitHub and pandoc give its heading in report.md (report/md_anchors.py)
 
 
 @dataclass
@@ -106,8 +111,9 @@ class SummaryRow:
 @dataclass
 class ContentsEntry:
     title: str
-    anchor: str
+    anchor: str  # the HTML's anchor
     children: list[ContentsEntry] = field(default_factory=list)
+    md_anchor: str = ""  # the id GitHub and pandoc give the heading in report.md (report/md_anchors.py)
 
 
 @dataclass
@@ -132,6 +138,8 @@ class Report:
     recommendations: list[Prose]
     glossary: list[tuple[str, list[tuple[str, str]]]]  # (index letter, [(term, meaning)]) in the data's order
     abbreviations: dict[str, str]
+    numbered: bool = False  # a --numbered build: every paragraph and list item of the findings has its number
+    paragraphs: int = 0  # how many were numbered
 
 
 WIDE_TABLE = 5  # columns of counts past which a grade table is set smaller, so that it fits a page
@@ -163,8 +171,10 @@ class _Builder:
             return ItemView(self.prose(it))
         return ItemView(self.prose(it.text), it.id, [self.prose(s) for s in it.items])
 
-    def blocks(self, blocks: list[Any]) -> list[BlockView]:
+    def blocks(self, blocks: list[Any], context: str) -> list[BlockView]:
+        """The view of prose blocks; `context` says where they stand (e.g. a section's title), for tables' captions."""
         out = []
+        tables = sum(isinstance(b, m.Table) for b in blocks)
         for b in blocks:
             if isinstance(b, str):
                 out.append(BlockView("paragraph", text=self.prose(b)))
@@ -173,9 +183,15 @@ class _Builder:
             elif isinstance(b, m.Numbered):
                 out.append(BlockView("numbered", items=[self.item(i) for i in b.numbered]))
             elif isinstance(b, m.Table):
+                n = sum(v.kind == "table" for v in out) + 1
+                caption = context if tables == 1 else f"{context}, table {n} of {tables}"
                 out.append(
                     BlockView(
-                        "table", header=[self.prose(h) for h in b.table.header], rows=[[self.prose(c) for c in row] for row in b.table.rows]
+                        "table",
+                        header=[self.prose(h) for h in b.table.header],
+                        rows=[[self.prose(c) for c in row] for row in b.table.rows],
+                        caption=caption,
+                        caption_id=self.anchor("table-" + caption),
                     )
                 )
             elif isinstance(b, m.Insert):
@@ -183,7 +199,8 @@ class _Builder:
                     BlockView(
                         "grades",
                         grades=[
-                            GradeView(g.name, self.anchor("grade-" + g.name), self.blocks(g.definition)) for g in self.fb.framework.grades
+                            GradeView(g.name, self.anchor("grade-" + g.name), self.blocks(g.definition, f"{context}: {g.name}"))
+                            for g in self.fb.framework.grades
                         ],
                     )
                 )
@@ -191,7 +208,7 @@ class _Builder:
 
     def section(self, s: m.Section | m.Introduction, prefix: str = "") -> SectionView:
         anchor = self.anchor(prefix + s.title)
-        return SectionView(s.title, anchor, self.blocks(s.body), [self.section(c, anchor + "-") for c in s.sections])
+        return SectionView(s.title, anchor, self.blocks(s.body, s.title), [self.section(c, anchor + "-") for c in s.sections])
 
 
 def _glossary_index(glossary: m.Glossary) -> list[tuple[str, list[tuple[str, str]]]]:
@@ -212,8 +229,10 @@ def _travel(previous: m.PreviousGrade | None, grade: str | None, grades: list[st
     return f"{verb} {previous.grade} ({previous.assessment})"
 
 
-def build_report(project: Project, fo: ForceBundle) -> Report:
-    """Gather everything the templates show, computed here so that templates only lay out."""
+def build_report(project: Project, fo: ForceBundle, numbered: bool = False) -> Report:
+    """Gather everything the templates show, computed here so that templates only lay out.
+
+    `numbered`: give every paragraph and list item of the findings its number (report/numbering.py)."""
     fb = project.framework_for(fo)
     fw = fb.framework
     abbreviations = {t.term: t.meaning for t in fo.glossary.terms}
@@ -252,8 +271,8 @@ def build_report(project: Project, fo: ForceBundle) -> Report:
                 distribution=dist,
                 chart=chart(dist, grade_styles, axis),
                 labels=labels,
-                national_context=b.blocks(crit.national_context) if crit else [],
-                contextual_factors=b.blocks(ev.contextual_factors),
+                national_context=b.blocks(crit.national_context, f"{ad.title}: {labels['national_context']}") if crit else [],
+                contextual_factors=b.blocks(ev.contextual_factors, f"{ad.title}: {labels['contextual_factors']}"),
                 lists=[
                     ListView(k, f"{ad.id}-{k.replace('_', '-')}", labels[k], [b.item(i) for i in getattr(ev, k)])
                     for k in m.EVIDENCE_LISTS
@@ -263,8 +282,8 @@ def build_report(project: Project, fo: ForceBundle) -> Report:
                     CaseStudyView(
                         b.prose(c.inspection_area),
                         b.prose(c.title),
-                        b.blocks(c.problem),
-                        b.blocks(c.solution),
+                        b.blocks(c.problem, f"{ad.title}: {c.title}: {labels['case_study_problem'].rstrip(':')}"),
+                        b.blocks(c.solution, f"{ad.title}: {c.title}: {labels['case_study_solution'].rstrip(':')}"),
                         [b.prose(o) for o in c.outcomes],
                         b.prose(c.contact),
                     )
@@ -300,7 +319,7 @@ def build_report(project: Project, fo: ForceBundle) -> Report:
     if fo.glossary.terms:
         contents.append(ContentsEntry(labels["glossary"], "glossary"))
     shown = [a for a in areas if a.graded and a.distribution]
-    return Report(
+    report = Report(
         force=fo.force,
         key=fo.key,
         publisher=fo.force.publisher or fw.publisher,
@@ -321,4 +340,9 @@ def build_report(project: Project, fo: ForceBundle) -> Report:
         recommendations=recommendations,
         glossary=_glossary_index(fo.glossary),
         abbreviations=abbreviations,
+        numbered=numbered,
     )
+    if numbered:
+        report.paragraphs = number_findings(report.areas)
+    assign_md_anchors(report)
+    return report

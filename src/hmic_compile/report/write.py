@@ -30,8 +30,10 @@ def manifest(
     git_commit: str | None,
     source_date_epoch: int | None,
     draft_date: str | None = None,
+    numbered: int | None = None,
 ) -> bytes:
-    """The build's record; `draft_date` (ISO) is given for a draft build, whose every page says so."""
+    """The build's record; `draft_date` (ISO) is given for a draft build, whose every page says so, and
+    `numbered` (how many paragraphs were numbered) for a --numbered build, whose paragraphs are cited by number."""
     data: dict[str, Any] = {
         "hmic_version": version,
         "force": force,
@@ -39,6 +41,7 @@ def manifest(
         "source_date_epoch": source_date_epoch,
         "draft": draft_date is not None,
         **({"draft_date": draft_date} if draft_date else {}),
+        **({"numbered": {"scheme": "area.section.n", "paragraphs": numbered}} if numbered is not None else {}),
         "inputs": [{"path": p, "sha256": h} for p, h in sorted(inputs)],
         "templates": [{"path": p, "sha256": h} for p, h in sorted(templates)],
         "outputs": [{"path": name, "sha256": sha256(b)} for name, b in sorted(outputs.items())],
