@@ -175,7 +175,9 @@ def build(
         ),
     ] = None,
     root: RootOpt = Path("."),
-    out: Annotated[Path, typer.Option("--out", help="Output folder; each force goes to OUT/<force>-<year>/.")] = Path("build"),
+    out: Annotated[
+        Path, typer.Option("--out", help="Output folder: each force to OUT/<force>-<year>/, each framework's round to OUT/<framework>/.")
+    ] = Path("build"),
     format: Annotated[
         str, typer.Option("--format", metavar="<md,html,pdf>", help="Comma-separated output formats: md, html, pdf (pdf needs WeasyPrint).")
     ] = "md,html",
@@ -198,7 +200,8 @@ def build(
     """
     from .checks.project import frameworks_first
     from .inputs.environment import repository_prefix
-    from .report.build import build_forces, build_options, output_formats
+    from .report.build import build_options, output_formats
+    from .report.site import build_site
 
     formats = output_formats(format)
     cache = run_cache(diagnostics.value)
@@ -214,7 +217,7 @@ def build(
         err("error: no force to build: evidence/ holds no force folder")
         raise typer.Exit(1)
     options = build_options(root, formats, draft)
-    results = build_forces(root, frameworks, folders, options, templates, out, jobs or os.cpu_count() or 1, cache.folder)
+    results = build_site(root, frameworks, folders, options, templates, out, jobs or os.cpu_count() or 1, cache.folder)
     failed = report_builds(results, [f.name for f in folders], diagnostics.value, diags.sorted(), prefix)
     raise typer.Exit(1 if failed else 0)
 
