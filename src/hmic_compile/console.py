@@ -54,6 +54,12 @@ class DiffFormat(str, Enum):
     markdown = "markdown"
 
 
+class ModerateFormat(str, Enum):
+    text = "text"
+    json = "json"
+    html = "html"
+
+
 def err(text: str) -> None:
     """A line for people, on stderr (stdout is kept for what tools read); what came from the input is escaped."""
     typer.echo(safe_line(text), err=True)
@@ -377,3 +383,15 @@ def serve_until_stopped(site: Site, port: int, what: str) -> None:
         err("stopped")
     finally:
         server.stop()
+
+
+def print_moderation(root: Path, framework: str | None, fmt: str, folder: Path) -> None:
+    """`hmic moderate`: a framework's moderation as text or JSON on stdout, or as an internal page in `folder`/<framework>/."""
+    from .report import moderation as mod
+
+    found = mod.moderation_for(root, framework, run_cache().parse())
+    if fmt == "html":
+        target = mod.write_moderation(root, found, folder)
+        err(f"wrote {shown(target)}/moderation.html: for the Inspectorate only, never to be published with the round")
+    else:
+        out(mod.moderation_json(found) if fmt == "json" else mod.moderation_text(found))
