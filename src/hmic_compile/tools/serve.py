@@ -1,4 +1,4 @@
-"""`hmic serve`: rebuild on save and show the report, or what is wrong with the input, in a browser on this machine."""
+"""`hmic serve`: rebuild on save and show the round and its reports, or what is wrong with the input, in a browser on this machine."""
 
 from __future__ import annotations
 
@@ -20,9 +20,13 @@ from ..diagnostics import Diagnostic, HmicError, Loc, summary
 from ..inputs.project import Project, load_project
 from ..report.build import BuildOptions, build_force
 from ..report.render import make_environment
+from ..report.round_record import force_record
+from ..report.site import round_files
+from ..report.view import build_report
 
 HOST = "127.0.0.1"
 HTML = "text/html; charset=utf-8"
+CONTENT_TYPES = {"html": HTML, "md": "text/markdown; charset=utf-8", "csv": "text/csv; charset=utf-8", "json": "application/json"}
 WATCHED = ("criteria", "evidence", "templates")
 SETTLE_SECONDS = 0.1  # how long files must stand still before they are read
 
@@ -54,7 +58,8 @@ LIVE_JS = """\
       frame.removeEventListener("load", restore);
       try { frame.contentWindow.scrollTo(x, y); } catch (e) {}
     });
-    frame.src = frame.dataset.src + "?g=" + g;
+    // The page the reader is on (the round's index, or a report it links to), reloaded in place.
+    try { frame.contentWindow.location.reload(); } catch (e) { frame.src = frame.dataset.src + "?g=" + g; }
   }
   function poll() {
     fetch("/_hmic/status", {cache: "no-store"}).then(function (r) { return r.json(); }).then(function (data) {
@@ -121,6 +126,7 @@ class Site:
         self._project: Project | None = None
         self._diags: list[Diagnostic] = []
         self._pages: dict[str, bytes] = {}
+        self._rounds: dict[str, dict[str, bytes]] = {}
 
     # -- watching --
 
@@ -161,7 +167,7 @@ class Site:
         check_project(project, diags)
         with self._lock:
             self._signature = sig
-            self._project, self._diags, self._pages = project, diags.sorted(), {}
+            self._project, self._diags, self._pages, self._rounds = project, diags.sorted(), {}, {}
             self.generation += 1
             self.rebuilt = time.strftime("%H:%M:%S")
         errors = sum(d.is_error for d in self._diags)
@@ -206,14 +212,45 @@ class Site:
             self._pages[key] = page
             return page
 
+    def rounds(self) -> list[str]:
+        """The frameworks whose round is served: those of the forces read (none when one force was asked for)."""
+        with self._lock:
+            project = self._project
+        if self.force or project is None:
+            return []
+        return sorted({fo.framework_key for fo in project.forces.values()})
+
+    def round(self, key: str) -> dict[str, bytes]:
+        """Every file of framework `key`'s round, as `hmic build` writes it (its pages in HTML, linking to the reports)."""
+        with self._lock:
+            if key in self._rounds:
+                return self._rounds[key]
+            project, diags = self._project, self._diags
+            if project is None or any(d.is_error for d in diags) or key not in project.frameworks:
+                files = {
+                    "index.html": diagnostics_page(key, diags or [Diagnostic(Loc(f"criteria/{key}"), "E203", f"no framework '{key}'")])
+                }
+            else:
+                try:
+                    forces = sorted((fo for fo in project.forces.values() if fo.framework_key == key), key=lambda fo: fo.key)
+                    records = [force_record(fo, build_report(project, fo)) for fo in forces]
+                    env = make_environment(self.templates, self.root)
+                    files = round_files(project.frameworks[key], records, env, BuildOptions(formats=("html",)))
+                except HmicError as e:
+                    files = {"index.html": diagnostics_page(key, e.diagnostics)}
+            self._rounds[key] = files
+            return files
+
     def route(self, path: str) -> Response:
         parts = [unquote(p) for p in urlsplit(path).path.split("/") if p]
-        keys = self.keys()
+        keys, rounds = self.keys(), self.rounds()
         if not parts:
-            if len(keys) == 1:
-                return Response(HTTPStatus.FOUND, "text/plain", b"", None, {"Location": f"/{keys[0]}/"})
-            items = "".join(f'<li><a href="/{html.escape(k)}/">{html.escape(k)}</a></li>' for k in keys)
+            if len(keys) == 1 and not rounds or len(rounds) == 1:  # the round is the landing page
+                return Response(HTTPStatus.FOUND, "text/plain", b"", None, {"Location": f"/{(rounds or keys)[0]}/"})
+            items = "".join(f'<li><a href="/{html.escape(k)}/">{html.escape(k)}</a></li>' for k in [*rounds, *keys])
             return Response(HTTPStatus.OK, HTML, _page("hmic serve", f"<main><h1>hmic serve</h1><ul>{items}</ul></main>"))
+        if parts[0] in rounds and parts[0] not in keys:
+            return self._round_route(path, parts)
         if parts == ["_hmic", "status"]:
             return Response(HTTPStatus.OK, "application/json", json.dumps(self.status()).encode("utf-8"), None)
         if parts == ["_hmic", "live.js"]:
@@ -226,14 +263,27 @@ class Site:
             return Response(HTTPStatus.OK, HTML, self.report(parts[0]))
         return Response(HTTPStatus.NOT_FOUND, HTML, _page("not found", '<main><h1>Not found</h1><p><a href="/">hmic serve</a></p></main>'))
 
+    def _round_route(self, path: str, parts: list[str]) -> Response:
+        if len(parts) == 1:
+            if not path.split("?")[0].endswith("/"):
+                return Response(HTTPStatus.MOVED_PERMANENTLY, "text/plain", b"", None, {"Location": f"/{parts[0]}/"})
+            return Response(HTTPStatus.OK, HTML, wrapper(parts[0], "index.html", "round"), WRAPPER_CSP)
+        files = self.round(parts[0])
+        name = "/".join(parts[1:])
+        if name not in files:
+            return Response(
+                HTTPStatus.NOT_FOUND, HTML, _page("not found", '<main><h1>Not found</h1><p><a href="/">hmic serve</a></p></main>')
+            )
+        return Response(HTTPStatus.OK, CONTENT_TYPES.get(name.rsplit(".", 1)[-1], "application/octet-stream"), files[name])
 
-def wrapper(key: str) -> bytes:
+
+def wrapper(key: str, page: str = "report.html", what: str = "report") -> bytes:
     k = html.escape(key)
     body = (
         f'<header><strong>hmic serve</strong><span>{k}</span><span id="status">starting…</span>'
-        f'<a href="report.html" target="_blank">open the report alone</a></header>\n'
+        f'<a href="{page}" target="_blank">open the {what} alone</a></header>\n'
         f'<ol id="diagnostics"></ol>\n'
-        f'<iframe id="report" title="{k} report" src="report.html" data-src="report.html"></iframe>\n'
+        f'<iframe id="report" title="{k} {what}" src="{page}" data-src="{page}"></iframe>\n'
         f'<script src="/_hmic/live.js"></script>'
     )
     return _page(f"{key} — hmic serve", body)
