@@ -84,7 +84,10 @@ class Moderation:
         return tuple(g for g in self.graded if any(p is not None and p.size == 1 for p in (g.up, g.down)))
 
 
-def _graded(fb: FrameworkBundle, fo: ForceBundle, ad: m.AreaDef) -> Graded | None:
+_Memo = dict[tuple[object, ...], "tuple[Path, Path] | None"]
+
+
+def _graded(fb: FrameworkBundle, fo: ForceBundle, ad: m.AreaDef, memo: _Memo) -> Graded | None:
     ev = fo.areas.get(ad.id)
     if ev is None:
         return None
@@ -94,7 +97,10 @@ def _graded(fb: FrameworkBundle, fo: ForceBundle, ad: m.AreaDef) -> Graded | Non
     judged = tuple(sorted(((j.criterion, j.judgement) for j in ev.judgements), key=lambda p: (order.get(p[0], len(order)), p[0])))
     forder = {f.id: i for i, f in enumerate(fb.framework.factors)}
     factors = tuple(sorted(((f.factor, f.judgement) for f in ev.factors), key=lambda p: (forder.get(p[0], len(forder)), p[0])))
-    found = paths(fb.framework, criteria, ev) if d is not None else None
+    key = (ad.id, judged, factors)  # forces judged alike share their paths: each is searched once
+    if d is not None and key not in memo:
+        memo[key] = paths(fb.framework, criteria, ev)
+    found = memo.get(key) if d is not None else None
     return Graded(
         fo.key,
         fo.force.name,
@@ -155,10 +161,11 @@ def moderate(fb: FrameworkBundle, forces: Sequence[ForceBundle]) -> Moderation:
     graded: list[Graded] = []
     alike: list[Alike] = []
     rates: list[Rate] = []
+    memo: _Memo = {}
     for ad in fb.framework.areas:
         if not ad.graded:
             continue
-        here = [g for fo in ordered if (g := _graded(fb, fo, ad)) is not None]
+        here = [g for fo in ordered if (g := _graded(fb, fo, ad, memo)) is not None]
         graded += here
         alike += _alike(fb, ad.id, here)
         rates += _rates(fb, ad, here)
