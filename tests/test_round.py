@@ -1,4 +1,4 @@
-"""A framework's round (OUT/<framework>/): its pages, links, goldens, and how it is written (whole, deterministic, only with every force)."""
+"""A framework's round (OUT/<framework>/): its pages, links and goldens, and how it is written (whole, the same every time, with every force)."""
 
 from __future__ import annotations
 
