@@ -91,8 +91,10 @@ def test_norfolk_round_says_what_published_totals_cannot() -> None:
 def test_per_force_results_fill_the_table_and_not_inspected_shows() -> None:
     files = round_of(FRAMEWORKS / "peel-2021", "peel-2021")
     index = files["index.md"].decode("utf-8")
-    assert "The table shows 43 forces: 2 with a report, and 41 from the national results alone." in index
+    assert "The table shows 43 forces: 2 with a report, and 41 from the national results alone, named by their key there" in index
     assert "| anglia | – | Outstanding | Outstanding | – | – |" in index  # no report: no link, unknown cells say so
+    assert "A dash (–) marks a grade the round does not know" in index
+    assert "A dash (–)" not in round_of(REPO, "2007")["index.md"].decode("utf-8")  # every cell of Norfolk's row is known
     html = files["index.html"].decode("utf-8")
     assert 'class="grade not-inspected">Not inspected</span>' in html
     by_grade = files["by-grade.md"].decode("utf-8")

@@ -160,6 +160,11 @@ class RoundView:
         return any(a.results for a in self.areas)
 
     @property
+    def any_unknown(self) -> bool:
+        """Whether the grade table has a cell whose grade the round does not know (shown "–", explained under it)."""
+        return any(not c.known for r in self.rows for c in r.cells)
+
+    @property
     def any_travel(self) -> bool:
         """Whether any force of the round has a previous grade to compare with."""
         return any(a.improved or a.unchanged or a.declined for a in self.areas)
@@ -186,7 +191,10 @@ def _holds(fb: FrameworkBundle, rows: Sequence[ForceRow], reports: int) -> list[
     out = [f"This round holds the reports of {reports} of the {n} forces."]
     from_national = sum(1 for r in rows if r.folder is None)
     if from_national:
-        out.append(f"The table shows {len(rows)} forces: {reports} with a report, and {from_national} from the national results alone.")
+        out.append(
+            f"The table shows {len(rows)} forces: {reports} with a report, and {from_national} from the national results alone, "
+            "named by their key there, without a report to link to."
+        )
     if len(rows) < n:
         missing = n - len(rows)
         if listed == 0:
