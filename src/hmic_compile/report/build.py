@@ -64,6 +64,9 @@ def build_options(root: Path, formats: tuple[str, ...], draft: bool) -> BuildOpt
     return BuildOptions(formats, commit, epoch, Draft(build_date(epoch), commit) if draft else None)
 
 
+ROUND_TEMPLATES = "round/"  # the templates of a framework's round (report/site.py), not of a force's report
+
+
 @functools.lru_cache(maxsize=8)
 def template_files(env: jinja2.Environment) -> tuple[tuple[str, str], ...]:
     """Every template file that can be loaded, with its hash, as (path, sha256): read once per environment.
@@ -132,7 +135,7 @@ def build_force(
         version=__version__,
         force=fo.key,
         inputs=inputs,
-        templates=template_files(env),
+        templates=tuple(t for t in template_files(env) if not t[0].startswith(ROUND_TEMPLATES)),  # a round's never make a report
         outputs=files,
         git_commit=options.git_commit,
         source_date_epoch=options.source_date_epoch,
