@@ -9,15 +9,14 @@ import json
 import shutil
 from pathlib import Path
 
+import frictionless  # the test extra's: a missing one fails the run rather than skipping it
 import pytest
 from typer.testing import CliRunner
 
 from hmic_compile.cli import app
-from hmic_compile.report.opendata import FORMULA_START, GRADES, csv_bytes, neutralise
+from hmic_compile.report.opendata import FORMULA_START, GRADES, csv_bytes, json_bytes, neutralise
 
 from .test_round import PROJECTS, national_project
-
-frictionless = pytest.importorskip("frictionless", reason="the test extra installs frictionless")
 
 # Cells a spreadsheet would run (OWASP, CSV injection), as names a force could have.
 HOSTILE = {
@@ -110,6 +109,16 @@ def test_every_formula_start_is_neutralised(start: str) -> None:
     cells = list(csv.reader(io.StringIO(out)))[1]
     assert cells[0] == f"'{start}x" and cells[1] == "a\nb" and cells[5] == "3" and cells[8] == "true"
     assert out.endswith("\r\n") and ",3," in out  # RFC 4180 line ends; the number unquoted
+
+
+def test_json_is_one_row_to_a_line_and_holds_every_value_as_it_is() -> None:
+    rows = [{"force": "=x", "n": 1, "note": "a\nb ##[error] \u202e"}, {"force": "b", "n": None, "note": "Café"}]
+    data = json_bytes(rows)
+    assert json.loads(data) == rows  # nothing neutralised, nothing lost
+    lines = data.decode("utf-8").split("\n")
+    assert lines[0] == "[" and lines[-2:] == ["]", ""] and len(lines) == 2 + len(rows) + 1
+    assert "Café" in lines[2] and "\\u202e" in lines[1] and "##[" not in lines[1]  # no direction override or workflow command raw
+    assert json_bytes([]) == b"[]\n"
 
 
 def test_text_that_only_looks_odd_is_left_alone() -> None:

@@ -16,7 +16,7 @@ from ..inputs.project import FrameworkBundle
 from .chart import Chart, chart
 from .labels import report_labels
 from .palette import GradeStyle, styles
-from .prose import Prose, Renderer
+from .prose import Prose, Renderer, make_markdown
 from .round_record import ForceRecord
 
 PAGES = (
@@ -253,6 +253,8 @@ def round_view(fb: FrameworkBundle, records: Sequence[ForceRecord], formats: Seq
             )
         )
     rows.sort(key=lambda r: (r.name.casefold(), r.key))
+    md = make_markdown()  # one parser for the round; each force's prose with its own glossary
+    renderers = {rec.key: Renderer(dict(rec.abbreviations), md) for rec in records}
     return RoundView(
         key=fb.key,
         title=fw.title,
@@ -265,8 +267,8 @@ def round_view(fb: FrameworkBundle, records: Sequence[ForceRecord], formats: Seq
         areas=tuple(_summary(fb, a.id, a.name, rows, grade_styles, i) for i, a in enumerate(graded)),
         rows=tuple(rows),
         by_grade=tuple(_by_grade(a.id, a.name, rows, grades, i, labels) for i, a in enumerate(graded)),
-        good_practice=_catalogue(fb, records, rows, formats),
-        recommendations=_recommendations(fb, records, rows, formats),
+        good_practice=_catalogue(fb, records, rows, formats, renderers),
+        recommendations=_recommendations(fb, records, rows, formats, renderers),
         national_source=fb.national.source if fb.national else None,
         holds=_holds(fb, rows, len(by_key)),
         reports=len(by_key),
@@ -319,7 +321,11 @@ def _row_of(rows: Sequence[ForceRow], rec: ForceRecord) -> ForceRow:
 
 
 def _catalogue(
-    fb: FrameworkBundle, records: Sequence[ForceRecord], rows: Sequence[ForceRow], formats: Sequence[str]
+    fb: FrameworkBundle,
+    records: Sequence[ForceRecord],
+    rows: Sequence[ForceRow],
+    formats: Sequence[str],
+    renderers: Mapping[str, Renderer],
 ) -> tuple[AreaSection, ...]:
     ordered = sorted(records, key=lambda r: (r.name.casefold(), r.key))
     out = []
@@ -329,7 +335,7 @@ def _catalogue(
             ar = rec.area(ad.id)
             if ar is None:
                 continue
-            r = Renderer(dict(rec.abbreviations))
+            r = renderers[rec.key]
             for cs in ar.case_studies:
                 entries.append(
                     CaseEntry(
@@ -346,7 +352,11 @@ def _catalogue(
 
 
 def _recommendations(
-    fb: FrameworkBundle, records: Sequence[ForceRecord], rows: Sequence[ForceRow], formats: Sequence[str]
+    fb: FrameworkBundle,
+    records: Sequence[ForceRecord],
+    rows: Sequence[ForceRow],
+    formats: Sequence[str],
+    renderers: Mapping[str, Renderer],
 ) -> tuple[AreaSection, ...]:
     ordered = sorted(records, key=lambda r: (r.name.casefold(), r.key))
     out = []
@@ -356,7 +366,7 @@ def _recommendations(
             ar = rec.area(ad.id)
             if ar is None or not ar.recommendations:
                 continue
-            r = Renderer(dict(rec.abbreviations))
+            r = renderers[rec.key]
             entries.append(
                 RecommendationEntry(
                     _row_of(rows, rec),
