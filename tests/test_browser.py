@@ -89,7 +89,8 @@ def test_screenshot_renders(chromium: str, report: Path, tmp_path: Path, name: s
 ROUND_PAGES = ["index.html", "by-grade.html", "good-practice.html", "recommendations.html"]
 MEASURE = (
     '<script>addEventListener("load", function () { var d = document.documentElement;'
-    ' document.body.setAttribute("data-fits", d.scrollWidth <= innerWidth ? "yes" : "no " + d.scrollWidth + " > " + innerWidth); });</script>'
+    ' document.body.setAttribute("data-fits",'
+    ' d.scrollWidth <= innerWidth ? "yes" : "no " + d.scrollWidth + " > " + innerWidth); });</script>'
 )
 
 
@@ -115,7 +116,8 @@ def test_round_pages_never_scroll_sideways(chromium: str, rounds: dict[str, Path
         proc = _run(chromium, tmp_path, f"--window-size={width},900", "--virtual-time-budget=2000", "--dump-dom", probe.as_uri())
         probe.unlink()
         assert proc.returncode == 0, proc.stderr[-2000:]
-        assert 'data-fits="yes"' in proc.stdout, f"{name} at {width}px: " + (re.findall(r'data-fits="([^"]*)"', proc.stdout) or ["not measured"])[0]
+        measured = re.findall(r'data-fits="([^"]*)"', proc.stdout) or ["not measured"]
+        assert 'data-fits="yes"' in proc.stdout, f"{name} at {width}px: {measured[0]}"
 
 
 @pytest.mark.parametrize(("name", "size"), [("desktop", "1280,2400"), ("phone", "390,2400")])

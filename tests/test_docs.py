@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from .conftest import REPO
 
@@ -29,6 +30,10 @@ def _anchor(heading: str) -> str:
     return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
 
 
+def _anchors(page: Path) -> set[str]:
+    return {_anchor(h) for h in re.findall(r"(?m)^#+ (.*)$", page.read_text(encoding="utf-8"))}
+
+
 def test_every_local_link_of_the_docs_leads_somewhere() -> None:
     broken = []
     for page in [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]:
@@ -39,9 +44,8 @@ def test_every_local_link_of_the_docs_leads_somewhere() -> None:
             linked = page.parent / path if path else page
             if not linked.is_file():
                 broken.append(f"{page.name}: {target}: no such file")
-            elif anchor and linked.suffix == ".md":
-                if anchor not in {_anchor(h) for h in re.findall(r"(?m)^#+ (.*)$", linked.read_text(encoding="utf-8"))}:
-                    broken.append(f"{page.name}: {target}: no such heading")
+            elif anchor and linked.suffix == ".md" and anchor not in _anchors(linked):
+                broken.append(f"{page.name}: {target}: no such heading")
     # The code and templates name the page that documents them (docs/round.md): it must exist.
     for source in [*(REPO / "src").rglob("*.py"), *(REPO / "templates").rglob("*.j2")]:
         for ref in sorted(set(re.findall(r"docs/[a-z-]+\.md", source.read_text(encoding="utf-8")))):

@@ -1,4 +1,5 @@
-"""A framework's round (OUT/<framework>/): its pages, links and goldens, and how it is written (whole, the same every time, with every force)."""
+"""A framework's round (OUT/<framework>/): its pages, links and goldens, and how it is written (whole, the same every
+time, with every force)."""
 
 from __future__ import annotations
 
@@ -83,8 +84,8 @@ def test_norfolk_round_says_what_published_totals_cannot() -> None:
     assert "This round holds the reports of 1 of the 43 forces." in index
     assert "published as totals only: they say how many forces had each grade, not which" in index
     assert (
-        "| [Norfolk Constabulary](../norfolk-2007/report.md) | [Fair](../norfolk-2007/report.md#neighbourhood-policing) (improved from Poor) |"
-        in index
+        "| [Norfolk Constabulary](../norfolk-2007/report.md) |"
+        " [Fair](../norfolk-2007/report.md#neighbourhood-policing) (improved from Poor) |" in index
     )
 
 
