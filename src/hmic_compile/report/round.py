@@ -114,6 +114,7 @@ class AreaSection:
 
     id: str
     name: str
+    title: str  # its heading, as in the reports (e.g. "Protecting Vulnerable People – Overview")
     anchor: str
     entries: tuple[CaseEntry, ...] | tuple[RecommendationEntry, ...]
 
@@ -347,7 +348,7 @@ def _catalogue(
                     )
                 )
         if entries:
-            out.append(AreaSection(ad.id, ad.name, f"practice-{ad.id}", tuple(entries)))
+            out.append(AreaSection(ad.id, ad.name, ad.title, f"practice-{ad.id}", tuple(entries)))
     return tuple(out)
 
 
@@ -375,5 +376,5 @@ def _recommendations(
                 )
             )
         if entries:
-            out.append(AreaSection(ad.id, ad.name, f"recommendations-{ad.id}", tuple(entries)))
+            out.append(AreaSection(ad.id, ad.name, ad.title, f"recommendations-{ad.id}", tuple(entries)))
     return tuple(out)
