@@ -66,6 +66,30 @@ def test_a_tampered_file_fails_validation(tmp_path: Path) -> None:
     assert not report.valid  # the hash and the integer column both catch it
 
 
+@pytest.mark.parametrize(
+    ("file", "old", "new"),
+    [
+        ("grades.csv", '"Public contact","Good",2,', '"Public contact","Superb",2,'),  # a grade off the scale
+        ("grades.csv", '"Public contact","Good",2,', '"Public contact","Good",7,'),  # a rank past its end
+        ("distributions.csv", ",60.0,", ",160.0,"),  # over 100 per cent
+        ("judgements.csv", '"met","pc-answer-times"', '"mostly met","pc-answer-times"'),  # no such judgement
+    ],
+)
+def test_the_schema_holds_the_framework_s_own_values(tmp_path: Path, file: str, old: str, new: str) -> None:
+    data = _build(PROJECTS["2024"], tmp_path / "out") / "2024" / "data"
+    _validate(data)
+    text = (data / file).read_bytes().decode("utf-8")
+    assert old in text
+    (data / file).write_bytes(text.replace(old, new, 1).encode("utf-8"))
+    package = json.loads((data / "datapackage.json").read_text(encoding="utf-8"))
+    for r in package["resources"]:  # the hash would catch any change: the schema alone must catch this one
+        r.pop("hash"), r.pop("bytes", None)
+    (data / "datapackage.json").write_text(json.dumps(package), encoding="utf-8")
+    report = frictionless.validate(str(data / "datapackage.json"))
+    assert not report.valid
+    assert {e.type for t in report.tasks for e in t.errors} == {"constraint-error"}
+
+
 def test_the_csv_and_json_hold_the_same_rows_in_a_stable_order(tmp_path: Path) -> None:
     data = _build(PROJECTS["peel-2021"], tmp_path / "out") / "peel-2021" / "data"
     rows = list(csv.DictReader(io.StringIO((data / "grades.csv").read_text(encoding="utf-8"))))

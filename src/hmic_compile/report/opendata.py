@@ -19,7 +19,7 @@ from typing import Any
 
 from ..derive.national import picture
 from ..diagnostics import json_text
-from ..inputs.models import NOT_INSPECTED
+from ..inputs.models import NOT_INSPECTED, Judgement
 from ..inputs.project import FrameworkBundle
 from .round import RoundView
 from .round_record import ForceRecord
@@ -39,12 +39,13 @@ class Field:
     description: str
     required: bool = False
 
-    def schema(self) -> dict[str, Any]:
+    def schema(self, more: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The field's Table Schema; `more`, the constraints the framework sets (its grades, levels, the scale's length)."""
         out: dict[str, Any] = {"name": self.name, "type": self.type, "description": self.description}
-        if self.type in ("integer", "number"):
-            out["constraints"] = {"minimum": 0, **({"required": True} if self.required else {})}
-        elif self.required:
-            out["constraints"] = {"required": True}
+        constraints = {**({"required": True} if self.required else {}), **({"minimum": 0} if self.type in ("integer", "number") else {})}
+        constraints |= more or {}
+        if constraints:
+            out["constraints"] = constraints
         return out
 
 
@@ -89,6 +90,17 @@ TITLES = {
 }
 
 Row = dict[str, Any]
+
+
+def constraints(fb: FrameworkBundle) -> dict[str, dict[str, dict[str, Any]]]:
+    """Per file and field, what the framework allows: its grades, its levels, the judgements, ranks on its scale."""
+    grades = [g.name for g in fb.framework.grades]
+    rank = {"minimum": 1, "maximum": len(grades)}
+    return {
+        "grades": {"grade": {"enum": grades}, "grade_rank": rank, "source": {"enum": ["evidence", "national results"]}},
+        "distributions": {"grade": {"enum": [*grades, NOT_INSPECTED]}, "grade_rank": rank, "per_cent": {"maximum": 100}},
+        "judgements": {"level": {"enum": list(fb.framework.levels)}, "judgement": {"enum": [j.value for j in Judgement]}},
+    }
 
 
 def grade_rows(fb: FrameworkBundle, view: RoundView, records: Sequence[ForceRecord]) -> list[Row]:
@@ -226,12 +238,13 @@ def data_files(fb: FrameworkBundle, view: RoundView, records: Sequence[ForceReco
     rows = {"grades": grade_rows(fb, view, records), "distributions": distribution_rows(fb), "judgements": judgement_rows(fb, records)}
     files: dict[str, bytes] = {}
     resources = []
+    allowed = constraints(fb)
     for name in ("grades", "distributions", "judgements"):
         fields = SCHEMAS[name]
         for fmt, data in (("csv", csv_bytes(fields, rows[name])), ("json", json_bytes(rows[name]))):
             path = f"{name}.{fmt}"
             files[path] = data
-            schema: dict[str, Any] = {"fields": [f.schema() for f in fields], "primaryKey": KEYS[name]}
+            schema: dict[str, Any] = {"fields": [f.schema(allowed[name].get(f.name)) for f in fields], "primaryKey": KEYS[name]}
             if name == "judgements":
                 schema["foreignKeys"] = [
                     {"fields": ["force", "area"], "reference": {"resource": f"grades-{fmt}", "fields": ["force", "area"]}}
@@ -258,7 +271,7 @@ def data_files(fb: FrameworkBundle, view: RoundView, records: Sequence[ForceReco
         "name": _name(fb.key),
         "title": (f"{draft}: " if draft else "") + f"{fw.title}: grades, national distributions and criterion judgements",
         "description": (
-            f"The round of the {fw.title} inspection ({fw.year}) as open data, built by hmic from the framework's criteria and "
+            f"The round of {fw.title} as open data, built by hmic from the framework's criteria and "
             "each force's evidence. In the CSV files a text cell that would start with =, +, -, @, a tab or a carriage return "
             "starts with a single quote, so that no spreadsheet takes it for a formula; the JSON files hold every value as it is."
         ),
