@@ -6,6 +6,7 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from hmic_compile.cli import app
@@ -93,9 +94,11 @@ def test_text_json_and_the_internal_page(tmp_path: Path) -> None:
         assert "moderation" not in published.read_text(encoding="utf-8").lower(), published  # the site never links to it
 
 
-def test_the_published_round_never_shows_the_path_to_another_grade(tmp_path: Path) -> None:
+@pytest.mark.parametrize("root", [REPO, REPO / "tests" / "fixtures" / "frameworks" / "peel-2021"], ids=["2007", "peel-2021"])
+def test_the_published_round_never_shows_the_path_to_another_grade(tmp_path: Path, root: Path) -> None:
     out = tmp_path / "out"
-    assert runner.invoke(app, ["build", "norfolk-2007", "--root", str(REPO), "--out", str(out)]).exit_code == 0
+    r = runner.invoke(app, ["build", "--root", str(root), "--out", str(out), "--format", "md,html"])
+    assert r.exit_code == 0 and "(the round of " in r.output, r.output
     for f in out.rglob("*"):
         if f.is_file() and f.suffix in (".html", ".md", ".csv", ".json"):
             text = f.read_text(encoding="utf-8")
