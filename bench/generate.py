@@ -208,7 +208,7 @@ def generate(seed: int, n: int, out: Path) -> list[str]:
     crit = out / "criteria" / YEAR
     shutil.copytree(crit_src, crit)
 
-    fw = load(crit / "framework.yaml", REPO).data
+    fw = load(crit / "framework.yaml", out).data  # the copy, read inside the project generated
     number_of_forces = int(fw["number_of_forces"])
     if n > number_of_forces:  # more forces than the framework counts: let it count them all
         text = (crit / "framework.yaml").read_text(encoding="utf-8")
@@ -242,7 +242,7 @@ def generate(seed: int, n: int, out: Path) -> list[str]:
                     new["title"] = data["title"].replace(SOURCE_NAME, name)
             dump(new, folder / fname, header)
 
-    published = load(crit / "national-results.yaml", REPO).data.get("totals", {})
+    published = load(crit / "national-results.yaml", out).data.get("totals", {})
     nat = national_results(names, grades, published, number_of_forces, rng)
     dump(
         nat,

@@ -79,6 +79,17 @@ def time_once(argv: list[str], cwd: Path, env: dict[str, str] | None = None) -> 
     return elapsed, cpu
 
 
+def rounds_written(tmp: Path, keys: list[str]) -> None:
+    """Every build of all the forces timed wrote each framework's round too (OUT/<framework>/): what is timed is the
+    whole publication, end to end."""
+    frameworks = sorted(p.name for p in (OUT / "criteria").iterdir() if p.is_dir())
+    for out in sorted(tmp.glob("build-*")):
+        if all((out / k).is_dir() for k in keys):
+            missing = [f for f in frameworks if not all((out / f / name).is_file() for name in ("index.html", "data/datapackage.json"))]
+            if missing:
+                raise Failed(f"hmic build of every force wrote no round of {', '.join(missing)} in {out}")
+
+
 def measure(commands: list, cwd: Path, env: dict[str, str] | None) -> dict[str, tuple[float, list[float], float]]:
     """label -> (median wall, all walls, median CPU). One untimed warm-up run of each command, then rounds
     that run each command in turn (while it still needs runs), so that a burst of other work on the
@@ -159,6 +170,7 @@ def main() -> int:
     load_before = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
     try:
         results = measure(commands, REPO, env)
+        rounds_written(tmp, keys)
     except Failed as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
@@ -171,6 +183,7 @@ def main() -> int:
         [py, "-c", "import hmic_compile; print(hmic_compile.__file__)"], env=env, capture_output=True, text=True
     ).stdout.strip()
     print(f"hmic benchmark: {n} synthetic forces in {OUT.relative_to(REPO)}/, one force = {one}; hmic_compile from {where}")
+    print(f"build (all {n}) writes every report and the round (OUT/<framework>/: its pages, open data and manifest), checked")
     print()
     w = max(len(c[0]) for c in commands)
     floor_cpu = results["import floor"][2]

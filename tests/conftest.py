@@ -21,14 +21,16 @@ class Golden:
         self.update = update
 
     def check(self, path: Path, actual: str) -> None:
-        """Compare `actual` with the golden file at `path`, printing a diff; rewrite it with --update-golden."""
+        """Compare `actual` with the golden file at `path`, printing a diff; rewrite it with --update-golden.
+        Line ends are compared as they are (a CSV's are CRLF): nothing is translated either way."""
         if self.update:
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(actual, encoding="utf-8")
+            path.write_text(actual, encoding="utf-8", newline="")
             return
         if not path.exists():
             pytest.fail(f"golden file {path.relative_to(REPO)} is missing; run pytest --update-golden and review it")
-        expected = path.read_text(encoding="utf-8")
+        with path.open(encoding="utf-8", newline="") as f:
+            expected = f.read()
         if expected != actual:
             diff = "".join(
                 difflib.unified_diff(expected.splitlines(True), actual.splitlines(True), str(path.relative_to(REPO)), "actual", n=2)

@@ -78,6 +78,8 @@ def built_pages(project: str, variant: str, out: Path) -> list[Path]:
     assert result.exit_code == 0, result.output
     pages = sorted(out.rglob("*.html"))
     assert pages, f"the build of {project} wrote no HTML page"
+    rounds = {p.parent.name for p in pages if p.name == "by-grade.html"}  # the framework's round (OUT/<framework>/)
+    assert len(rounds) == 1 and {p.name for p in pages if p.parent.name in rounds} >= {"index.html", "good-practice.html"}, pages
     return pages
 
 

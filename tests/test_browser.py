@@ -82,3 +82,49 @@ def test_screenshot_renders(chromium: str, report: Path, tmp_path: Path, name: s
     width = int.from_bytes(data[16:20], "big")
     assert width == int(size.split(",")[0])
     assert len(data) > 20_000, "the screenshot is (nearly) blank"
+
+
+# --- the round's pages (templates/round/) ----------------------------------------------------------
+
+ROUND_PAGES = ["index.html", "by-grade.html", "good-practice.html", "recommendations.html"]
+MEASURE = (
+    '<script>addEventListener("load", function () { var d = document.documentElement;'
+    ' document.body.setAttribute("data-fits",'
+    ' d.scrollWidth <= innerWidth ? "yes" : "no " + d.scrollWidth + " > " + innerWidth); });</script>'
+)
+
+
+@pytest.fixture(scope="module")
+def rounds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    out = tmp_path_factory.mktemp("rounds")
+    projects = {"2007": REPO, "quality-2019": REPO / "tests" / "fixtures" / "frameworks" / "seven-grade"}
+    for key, root in projects.items():
+        result = CliRunner().invoke(app, ["build", "--root", str(root), "--out", str(out / key), "--format", "html"])
+        assert result.exit_code == 0, result.output
+    return {key: out / key / key for key in projects}
+
+
+@pytest.mark.parametrize("width", [320, 390, 1280])
+@pytest.mark.parametrize("key", ["2007", "quality-2019"])
+def test_round_pages_never_scroll_sideways(chromium: str, rounds: dict[str, Path], tmp_path: Path, key: str, width: int) -> None:
+    # A copy of each page with a measuring script (the pages themselves carry none, and their CSP forbids one).
+    for name in ROUND_PAGES:
+        page = rounds[key] / name
+        probe = page.with_name(f".probe-{width}-{name}")
+        text = page.read_text(encoding="utf-8").replace('<meta http-equiv="Content-Security-Policy"', '<meta name="was-csp"')
+        probe.write_text(text.replace("</body>", MEASURE + "</body>"), encoding="utf-8")
+        proc = _run(chromium, tmp_path, f"--window-size={width},900", "--virtual-time-budget=2000", "--dump-dom", probe.as_uri())
+        probe.unlink()
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        measured = re.findall(r'data-fits="([^"]*)"', proc.stdout) or ["not measured"]
+        assert 'data-fits="yes"' in proc.stdout, f"{name} at {width}px: {measured[0]}"
+
+
+@pytest.mark.parametrize(("name", "size"), [("desktop", "1280,2400"), ("phone", "390,2400")])
+def test_round_screenshot_renders(chromium: str, rounds: dict[str, Path], tmp_path: Path, name: str, size: str) -> None:
+    png = tmp_path / f"round-{name}.png"
+    proc = _run(chromium, tmp_path, f"--window-size={size}", f"--screenshot={png}", (rounds["2007"] / "index.html").as_uri())
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    data = png.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and int.from_bytes(data[16:20], "big") == int(size.split(",")[0])
+    assert len(data) > 40_000, "the screenshot is (nearly) blank"

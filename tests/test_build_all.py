@@ -50,8 +50,9 @@ def _tree(folder: Path) -> dict[str, bytes]:
 def test_every_force_builds_without_arguments(national: Path, tmp_path: Path, jobs: str) -> None:
     code, output = _build(national, tmp_path / "out", "--jobs", jobs)
     assert code == 0, output
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [f"{n}-2024" for n in NAMES]
-    assert output.count("\nbuilt /") + output.startswith("built /") == 5
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["2024", *(f"{n}-2024" for n in NAMES)]  # and the round
+    assert output.count("\nbuilt /") + output.startswith("built /") == 6
+    assert f"\nbuilt {tmp_path / 'out' / '2024'}/ (the round of 2024: " in output
     assert output.endswith("\nbuilt 5 of 5 forces\n")
     assert "\x1b[" not in output  # no progress bar or colour when not on a terminal
 
@@ -72,7 +73,8 @@ def test_failure_in_the_third_of_five_forces(national: Path, tmp_path: Path, job
     assert output.count("\nbuilt /") + output.startswith("built /") == 4
     assert output.endswith("\nbuilt 4 of 5 forces; not built: charlie-2024\n")
     assert _tree(out / "charlie-2024") == before
-    assert sorted(p.name for p in out.iterdir()) == [f"{n}-2024" for n in NAMES]  # no temporary folders left
+    assert sorted(p.name for p in out.iterdir()) == ["2024", *(f"{n}-2024" for n in NAMES)]  # no temporary folders left
+    assert "note: the round of 2024 (" in output and ") is not rebuilt while a force is not built; it is unchanged" in output
 
 
 def test_unknown_force_is_named(national: Path, tmp_path: Path) -> None:
@@ -111,7 +113,7 @@ def test_progress_bar_on_a_terminal(national: Path, tmp_path: Path) -> None:
     seen = b"".join(chunks).decode("utf-8", "replace")
     assert proc.returncode == 0, seen
     assert "building" in seen and "━" in seen  # rich's bar
-    assert seen.count("built /") == 5
+    assert seen.count("built /") == 6  # five forces and the round
     assert "built 5 of 5 forces" in seen
 
 

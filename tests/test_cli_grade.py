@@ -53,7 +53,8 @@ def test_explain_lists_criteria_evidence_and_rules() -> None:
     assert "  dv-f3  met [significant] [dominant]" in out
     assert "- dv-establishment-rationale (areas for improvement): The rationale for the current establishment of DVUs" in out
     assert "  Good: does not hold" in out and "  Fair: holds" in out
-    assert out.rstrip().endswith("Awarded grade: Fair")
+    assert "\nAwarded grade: Fair\n\nPath to another grade" in out
+    assert "  down: 1 change, 7 ways\n      dv-f1 (Fair) met → not met gives Poor\n" in out
 
 
 def test_explain_unknown_area_is_a_usage_error() -> None:

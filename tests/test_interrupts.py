@@ -32,11 +32,11 @@ SLOW_BUILD = """
     import os, pathlib, time
     import hmic_compile.report.build as build
     _build_force = build.build_force
-    def slow(project, fo, env, options):
+    def slow(project, fo, env, options, *report):
         if fo.key in os.environ["HOOK_FORCES"].split(","):
             pathlib.Path(os.environ["HOOK_MARKS"], f"{fo.key}.{os.getpid()}").touch()
             time.sleep(60)
-        return _build_force(project, fo, env, options)
+        return _build_force(project, fo, env, options, *report)
     build.build_force = slow
 """
 
@@ -170,7 +170,7 @@ def test_a_signal_stops_a_build_of_many_forces_at_once(built, tmp_path: Path, si
     assert len(run.marks()) == 2, "a queued force was started after the interrupt"
     assert _wait_gone(workers) == [], "a worker outlived the interrupt"
     assert _snapshot(out) == before
-    assert sorted(p.name for p in out.iterdir()) == FORCES  # no temporary or .old folder left
+    assert sorted(p.name for p in out.iterdir()) == ["2024", *FORCES]  # no temporary or .old folder left
 
 
 @needs_proc
@@ -187,7 +187,7 @@ def test_ctrl_c_again_and_again_while_stopping_never_hangs(built, tmp_path: Path
     assert stderr.startswith("interrupted: built 0 of 5 forces; not built: alpha-2024, bravo-2024, charlie-2024")
     assert _wait_gone(workers) == []
     assert _snapshot(out) == before
-    assert sorted(p.name for p in out.iterdir()) == FORCES
+    assert sorted(p.name for p in out.iterdir()) == ["2024", *FORCES]
 
 
 @needs_proc
@@ -222,7 +222,7 @@ def test_a_worker_killed_between_the_renames_has_its_previous_output_put_back(bu
     assert "evidence/bravo-2024: error[E720]: the worker building this force died: killed by SIGKILL" in stderr
     assert stderr.endswith("built 4 of 5 forces; not built: bravo-2024\n")
     assert _snapshot(out) == before
-    assert sorted(p.name for p in out.iterdir()) == FORCES
+    assert sorted(p.name for p in out.iterdir()) == ["2024", *FORCES]
 
 
 @needs_proc
@@ -237,7 +237,7 @@ def test_a_worker_killed_while_writing_leaves_no_temporary_folder(built, tmp_pat
     assert "evidence/alpha-2024: error[E720]: the worker building this force died: killed by SIGKILL" in stderr
     assert stderr.endswith("built 4 of 5 forces; not built: alpha-2024\n")
     assert _snapshot(out) == before
-    assert sorted(p.name for p in out.iterdir()) == FORCES  # the dead worker's fresh folder is gone
+    assert sorted(p.name for p in out.iterdir()) == ["2024", *FORCES]  # the dead worker's fresh folder is gone
 
 
 def test_the_clean_up_after_a_dead_worker_follows_no_link(tmp_path: Path) -> None:
@@ -284,8 +284,8 @@ def test_ctrl_c_during_validate_of_many_forces(national: Path, tmp_path: Path) -
     hook = SLOW_BUILD.replace("hmic_compile.report.build as build", "hmic_compile.checks.parallel as build").replace(
         "build.build_force", "build.load_and_check"
     )
-    hook = hook.replace("def slow(project, fo, env, options):", "def slow(folder):").replace("fo.key", "folder.name")
-    hook = hook.replace("return _build_force(project, fo, env, options)", "return _build_force(folder)")
+    hook = hook.replace("def slow(project, fo, env, options, *report):", "def slow(folder):").replace("fo.key", "folder.name")
+    hook = hook.replace("return _build_force(project, fo, env, options, *report)", "return _build_force(folder)")
     run = Run(tmp_path, hook, FORCES, "validate", "--root", str(national))
     workers = list(run.wait_for(1).values())  # in a worker (or in the main process, on a single core)
     run.proc.send_signal(signal.SIGINT)

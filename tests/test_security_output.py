@@ -418,7 +418,8 @@ def test_build_diagnostics_formats_on_a_clean_build(tmp_path: Path) -> None:
     assert stderr.splitlines()[-1] == "built 1 of 1 force"
     code, stdout, stderr = _run("build", "--root", str(MINI), "--out", str(tmp_path / "out"), "--diagnostics", "github")
     assert (code, stdout) == (0, "")
-    assert stderr.endswith("/testshire-2024/ (manifest.json, report.html, report.md)\nbuilt 1 of 1 force\n")
+    assert "/testshire-2024/ (manifest.json, report.html, report.md)\nbuilt " in stderr
+    assert stderr.endswith("/out/2024/ (the round of 2024: 8 pages, 7 files of open data in data/, manifest.json)\nbuilt 1 of 1 force\n")
 
 
 def test_console_lines_are_escaped_whoever_prints_them(capsys: pytest.CaptureFixture[str]) -> None:

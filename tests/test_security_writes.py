@@ -89,7 +89,7 @@ def test_whatever_holds_the_force_s_name_is_replaced_and_nothing_else_changes(tm
     assert code == 0, output
     assert not target.is_symlink() and sorted(p.name for p in target.iterdir()) == ["manifest.json", "report.md"]
     assert _tree(victim) == before  # the link's destination was never written
-    assert os.listdir(out) == [KEY]  # no temporary or old file or folder beside it
+    assert sorted(os.listdir(out)) == ["2024", KEY]  # the round, and no temporary or old file or folder beside them
 
 
 def test_a_failed_swap_puts_a_linked_target_back_as_it_was(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -123,7 +123,7 @@ def test_the_temporary_folder_name_cannot_be_guessed(tmp_path: Path, monkeypatch
     for name in planted:
         os.symlink(victim, out / name)
     assert _build(MINI, out)[0] == 0
-    assert sorted(os.listdir(out)) == sorted([KEY, *planted])
+    assert sorted(os.listdir(out)) == sorted(["2024", KEY, *planted])
     assert sorted(os.listdir(victim)) == ["id_rsa"]
 
 

@@ -100,7 +100,7 @@ def test_served_report_is_the_built_report(server: Server, root: Path, tmp_path:
 
 def test_wrapper_page_reloads_the_report(server: Server) -> None:
     code, headers, _ = get(server, "/")
-    assert code == 302 and headers["Location"] == f"/{KEY}/"  # one force: straight to it
+    assert code == 302 and headers["Location"] == "/2024/"  # the round of the one framework first
     code, headers, _ = get(server, f"/{KEY}")
     assert code == 301 and headers["Location"] == f"/{KEY}/"
     code, headers, body = get(server, f"/{KEY}/")
@@ -154,13 +154,46 @@ def test_a_new_file_or_template_change_triggers_a_rebuild(root: Path) -> None:
         srv.stop()
 
 
-def test_index_lists_every_force(root: Path) -> None:
+def test_the_round_is_the_landing_page_and_links_every_force(root: Path, tmp_path: Path) -> None:
     shutil.copytree(root / "evidence" / KEY, root / "evidence" / "copyshire-2024")
+    force = root / "evidence" / "copyshire-2024" / "force.yaml"
+    force.write_text(force.read_text(encoding="utf-8").replace("Testshire", "Copyshire"), encoding="utf-8")
+    nat = root / "criteria" / "2024" / "national-results.yaml"
+    text = nat.read_text(encoding="utf-8").replace(
+        "northshire: {public-contact: Outstanding, vulnerable-people: Good}",
+        "copyshire: {public-contact: Good, vulnerable-people: Requires improvement}",
+    )
+    nat.write_text(text, encoding="utf-8")
+    srv = Server(Site(root), port=0, interval=60).start()
+    try:
+        code, headers, _ = get(srv, "/")
+        assert code == 302 and headers["Location"] == "/2024/"
+        code, headers, body = get(srv, "/2024/")
+        assert code == 200 and b'src="index.html"' in body and b'<script src="/_hmic/live.js"></script>' in body
+        code, headers, index = get(srv, "/2024/index.html")
+        assert code == 200 and headers["Content-Security-Policy"] == "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+        assert b'href="../copyshire-2024/report.html#public-contact"' in index and f'href="../{KEY}/report.html"'.encode() in index
+        assert b"<script" not in index
+        code, headers, csv = get(srv, "/2024/data/grades.csv")
+        assert code == 200 and headers["Content-Type"] == "text/csv; charset=utf-8" and csv.startswith(b'"force","force_name"')
+        assert get(srv, "/2024/data/nothing.csv")[0] == 404
+        assert get(srv, "/copyshire-2024/report.html")[0] == 200  # where the round's links lead
+        b = runner.invoke(app, ["build", "--root", str(root), "--out", str(tmp_path / "out"), "--format", "html"])
+        assert b.exit_code == 0, b.output
+        assert index == (tmp_path / "out" / "2024" / "index.html").read_bytes()  # the page hmic build writes
+    finally:
+        srv.stop()
+
+
+def test_several_frameworks_are_listed(root: Path) -> None:
+    shutil.copytree(root / "criteria" / "2024", root / "criteria" / "other-2024")
+    shutil.copytree(root / "evidence" / KEY, root / "evidence" / "othershire-2024")
+    force = root / "evidence" / "othershire-2024" / "force.yaml"
+    force.write_text(force.read_text(encoding="utf-8").replace('framework: "2024"', 'framework: "other-2024"'), encoding="utf-8")
     srv = Server(Site(root), port=0, interval=60).start()
     try:
         code, _, body = get(srv, "/")
-        assert code == 200
-        assert b'href="/copyshire-2024/"' in body and f'href="/{KEY}/"'.encode() in body
+        assert code == 200 and b'href="/2024/"' in body and b'href="/other-2024/"' in body and f'href="/{KEY}/"'.encode() in body
     finally:
         srv.stop()
 

@@ -284,3 +284,25 @@ def test_concerns_is_by_folder() -> None:
     assert not concerns(d("criteria/2008/framework.yaml"), "a-2007", "2007")
     assert concerns(d("criteria/2008/framework.yaml"), "a-2007", None)  # a force that did not load: its framework is unknown
     assert concerns(d("templates/report.html.j2"), "a-2007", "2007") and concerns(d("criteria"), "a-2007", "2007")
+
+
+def test_a_round_waits_only_for_its_own_frameworks_errors_and_checks_the_host(root: Path) -> None:
+    shutil.copytree(root / "criteria" / "2024", root / "criteria" / "other-2024")
+    shutil.copytree(root / "evidence" / KEY, root / "evidence" / OTHER)
+    force = root / "evidence" / OTHER / "force.yaml"
+    force.write_text(force.read_text(encoding="utf-8").replace('framework: "2024"', 'framework: "other-2024"'), encoding="utf-8")
+    srv = Server(Site(root), port=0, interval=0.05).start()
+    try:
+        assert status(srv)["summary"] == "0 errors, 0 warnings"
+        assert request(srv, "/2024/index.html", host="evil.example")[0] == 421
+        broken = root / "evidence" / OTHER / "public-contact.yaml"
+        save(broken, broken.read_text(encoding="utf-8").replace("strengths:", "strenghts:"))
+        assert wait_for_generation(srv, 2)["summary"].startswith("1 error")
+        code, _, mine = get(srv, "/2024/index.html")
+        assert code == 200 and b"cannot be built" not in mine and f"../{KEY}/report.html".encode() in mine
+        _, _, theirs = get(srv, "/other-2024/index.html")
+        assert b"cannot be built" in theirs and b"strenghts" in theirs and f"evidence/{KEY}".encode() not in theirs
+        code, head, _ = request(srv, "/2024")
+        assert code == 301 and b"\r\nLocation: /2024/\r\n" in head
+    finally:
+        srv.stop()

@@ -18,6 +18,7 @@ from .console import (
     Command,
     DiffFormat,
     GradeFormat,
+    ModerateFormat,
     OutputFormat,
     append_step_summary,
     checked,
@@ -52,6 +53,13 @@ ForceArg = Annotated[
     str | None,
     typer.Argument(
         help="A force folder under evidence/, e.g. norfolk-2007 (default: all).", metavar="FORCE", autocompletion=complete_force
+    ),
+]
+
+ForcesArg = Annotated[
+    list[str] | None,
+    typer.Argument(
+        help="Force folders under evidence/ (default: all).", show_default=False, metavar="FORCE", autocompletion=complete_force
     ),
 ]
 
@@ -97,15 +105,7 @@ def main(
 @app.command(cls=Command)
 @boundary
 def validate(
-    forces: Annotated[
-        list[str] | None,
-        typer.Argument(
-            help="Force folders under evidence/ to check (default: all).",
-            show_default=False,
-            metavar="FORCE",
-            autocompletion=complete_force,
-        ),
-    ] = None,
+    forces: ForcesArg = None,
     root: RootOpt = Path("."),
     format: Annotated[
         OutputFormat,
@@ -153,29 +153,14 @@ def grade(
     print_grades(project, force, explain, format)
 
 
-def run() -> None:
-    """Console-script entry point, for what escapes a command's own boundary (Ctrl-C before any command runs)."""
-    try:
-        app()
-    except KeyboardInterrupt:
-        err("interrupted")
-        sys.exit(interrupts.exit_code())
-
-
 @app.command(cls=Command)
 @boundary
 def build(
-    forces: Annotated[
-        list[str] | None,
-        typer.Argument(
-            help="Force folders under evidence/ to build (default: all).",
-            show_default=False,
-            metavar="FORCE",
-            autocompletion=complete_force,
-        ),
-    ] = None,
+    forces: ForcesArg = None,
     root: RootOpt = Path("."),
-    out: Annotated[Path, typer.Option("--out", help="Output folder; each force goes to OUT/<force>-<year>/.")] = Path("build"),
+    out: Annotated[Path, typer.Option("--out", help="Output folder of OUT/<force>-<year>/ and OUT/<framework>/ (its round).")] = Path(
+        "build"
+    ),
     format: Annotated[
         str, typer.Option("--format", metavar="<md,html,pdf,docx>", help="Comma-separated: md, html, pdf, docx.")
     ] = "md,html",
@@ -193,13 +178,14 @@ def build(
         typer.Option("--diagnostics", help="How problems are shown: text for people (stderr); github (annotations) or json on stdout."),
     ] = BuildDiagnostics.text,
 ) -> None:
-    """Render each force's report to Markdown and HTML (and PDF and Word on request) from one view model.
+    """Render each force's report to Markdown and HTML (and PDF and Word on request) from one view model, then each round.
 
     Example: hmic build norfolk-2007 --out build --format md,html,pdf,docx --draft --numbered
     """
     from .checks.project import frameworks_first
     from .inputs.environment import repository_prefix
-    from .report.build import build_forces, build_options, output_formats
+    from .report.build import build_options, output_formats
+    from .report.site import build_site
 
     formats = output_formats(format)
     cache = run_cache(diagnostics.value)
@@ -215,7 +201,7 @@ def build(
         err("error: no force to build: evidence/ holds no force folder")
         raise typer.Exit(1)
     options = build_options(root, formats, draft, numbered)
-    results = build_forces(root, frameworks, folders, options, templates, out, jobs or os.cpu_count() or 1, cache.folder)
+    results = build_site(root, frameworks, folders, options, templates, out, jobs or os.cpu_count() or 1, cache.folder)
     failed = report_builds(results, [f.name for f in folders], diagnostics.value, diags.sorted(), prefix)
     raise typer.Exit(1 if failed else 0)
 
@@ -394,3 +380,21 @@ def serve(
 
     serve_target(root, force)  # outside a project, fails as `hmic validate` does
     serve_until_stopped(Site(root, force, templates, log=err), port, force or "every force")
+
+
+@app.command(cls=Command)
+@boundary
+def moderate(
+    framework: Annotated[str | None, typer.Argument(help="The framework (default: the only one).", metavar="FRAMEWORK")] = None,
+    root: RootOpt = Path("."),
+    format: Annotated[ModerateFormat, typer.Option("--format", help="text or json; html writes OUT/<framework>/.")] = ModerateFormat.text,
+    out: Annotated[Path, typer.Option("--out", help="The folder for --format html: never the published site.")] = Path("internal"),
+) -> None:
+    """For the Inspectorate before a round is published: grades against the rules, like judged alike, each criterion's
+    national rates, and each area's path to another grade (docs/moderation.md).
+
+    Example: hmic moderate 2007 --format html
+    """
+    from .console import print_moderation
+
+    print_moderation(root, framework, format.value, out)

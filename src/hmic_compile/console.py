@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from .inputs.environment import Cache
     from .inputs.project import Project
     from .report.build import ForceResult
+    from .report.site import RoundResult
     from .tools.schema import Plan
     from .tools.serve import Site
 
@@ -51,6 +52,12 @@ class GradeFormat(str, Enum):
 class DiffFormat(str, Enum):
     text = "text"
     markdown = "markdown"
+
+
+class ModerateFormat(str, Enum):
+    text = "text"
+    json = "json"
+    html = "html"
 
 
 def err(text: str) -> None:
@@ -117,13 +124,14 @@ def annotate(diags: Sequence[Diagnostic], prefix: str = "") -> None:
 
 
 @contextmanager
-def progress(total: int) -> Iterator[Callable[[list[str]], None]]:
+def progress(total: int) -> Iterator[Callable[..., None]]:
     """A progress bar on a terminal (for more than one item); plain lines otherwise.
 
-    Each report is one item's lines, each already safe to print (escaped, or a workflow command on purpose)."""
+    Each report is one item's lines, each already safe to print (escaped, or a workflow command on purpose),
+    and moves the bar on unless `advance` is false."""
     if total < 2 or not sys.stderr.isatty():
 
-        def lines(lines: list[str]) -> None:
+        def lines(lines: list[str], advance: bool = True) -> None:
             for line in lines:
                 typer.echo(line, err=True)
 
@@ -136,27 +144,32 @@ def progress(total: int) -> Iterator[Callable[[list[str]], None]]:
     with Progress(TextColumn("building"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console, transient=True) as bar:
         task = bar.add_task("build", total=total)
 
-        def report(lines: list[str]) -> None:
+        def report(lines: list[str], advance: bool = True) -> None:
             bar.console.print("\n".join(lines), markup=False)
-            bar.advance(task)
+            if advance:
+                bar.advance(task)
 
         yield report
 
 
 def report_builds(
-    results: Generator[ForceResult, None, None],
+    results: Generator[ForceResult | RoundResult, None, None],
     keys: Sequence[str],
     fmt: str = "text",
     found: Sequence[Diagnostic] = (),
     prefix: str = "",
 ) -> list[str]:
-    """Each force's outcome as it completes (a progress bar on a terminal), then how many of `keys` were
-    built; returns the forces that failed. On Ctrl-C or SIGTERM: which were left unbuilt, and exit 130 or 143.
+    """Each force's outcome as it completes (a progress bar on a terminal), then each framework's round, then
+    how many of `keys` were built; returns the forces (and the frameworks' rounds) that failed. On Ctrl-C or
+    SIGTERM: which were left unbuilt, and exit 130 or 143.
 
     `found` are the problems found before any force was built (the frameworks' warnings). Diagnostics
     are shown in `fmt`: text lines on stderr or github annotations on stdout (paths under `prefix`) as
     each force completes, or one JSON document on stdout at the end. What people read is on stderr."""
+    from .report.site import RoundResult
+
     failed: list[str] = []
+    failed_rounds: list[str] = []
     built: list[str] = []
     every = list(found)
     if fmt == "github":
@@ -168,7 +181,10 @@ def report_builds(
                 if fmt == "github":
                     annotate(r.diagnostics, prefix)
                 lines = [d.text() for d in r.diagnostics] if fmt == "text" else []
-                if r.ok:
+                if isinstance(r, RoundResult):  # a framework's round, after its forces
+                    report([*lines, safe_line(r.line)], advance=False)
+                    failed_rounds += [r.key] if r.failed else []
+                elif r.ok:
                     built.append(r.key)
                     report([*lines, safe_line(f"built {r.target}/ ({', '.join(r.written)})")])
                 else:
@@ -182,8 +198,9 @@ def report_builds(
         raise typer.Exit(interrupts.exit_code()) from None
     if fmt == "json":
         typer.echo(to_json(sorted(every, key=sort_key), built=sorted(built), not_built=sorted(failed)))
-    err(f"built {len(built)} of {plural(len(keys), 'force')}" + (f"; not built: {', '.join(sorted(failed))}" if failed else ""))
-    return failed
+    rounds = f"; the round of {', '.join(failed_rounds)} not built" if failed_rounds else ""
+    err(f"built {len(built)} of {plural(len(keys), 'force')}" + (f"; not built: {', '.join(sorted(failed))}" if failed else "") + rounds)
+    return failed + failed_rounds
 
 
 def checked(result: Validation, strict: bool) -> str:
@@ -366,3 +383,15 @@ def serve_until_stopped(site: Site, port: int, what: str) -> None:
         err("stopped")
     finally:
         server.stop()
+
+
+def print_moderation(root: Path, framework: str | None, fmt: str, folder: Path) -> None:
+    """`hmic moderate`: a framework's moderation as text or JSON on stdout, or as an internal page in `folder`/<framework>/."""
+    from .report import moderation as mod
+
+    found = mod.moderation_for(root, framework, run_cache().parse())
+    if fmt == "html":
+        target = mod.write_moderation(root, found, folder)
+        err(f"wrote {shown(target)}/moderation.html: for the Inspectorate only, never to be published with the round")
+    else:
+        out(mod.moderation_json(found) if fmt == "json" else mod.moderation_text(found))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..diagnostics import Diagnostic, Diagnostics
+from ..diagnostics import Diagnostic, Diagnostics, Loc
 from ..inputs.project import ForceBundle, FrameworkBundle, Overrides, Project, force_folders, load_frameworks, load_project
 from .force import check_force
 from .framework import check_framework
@@ -35,10 +35,24 @@ def check_force_fully(fo: ForceBundle, fb: FrameworkBundle, diags: Diagnostics, 
     check_glossary(fo, framework_words(fb) if shared is None else shared, diags, incomplete)
 
 
+def check_round_folders(frameworks: dict[str, FrameworkBundle], forces: list[str], diags: Diagnostics) -> None:
+    """A framework's round is built in OUT/<framework>/ and a force's report in OUT/<force>/: no name may be both (E900)."""
+    for key in sorted(set(frameworks) & set(forces)):
+        doc = frameworks[key].docs.get("framework")
+        diags.error(
+            doc.loc(()) if doc else Loc(f"criteria/{key}/framework.yaml"),
+            "E900",
+            f"the framework folder criteria/{key}/ has the name of the force folder evidence/{key}/: "
+            f"the round and the force's report would both be built in {key}/",
+            "rename the framework's folder, e.g. to the inspection's name and year",
+        )
+
+
 def check_project(project: Project, diags: Diagnostics) -> None:
     shared: dict[str, PrintedWords] = {}
     for fb in project.frameworks.values():
         check_framework(fb, diags)
+    check_round_folders(project.frameworks, list(project.forces), diags)
     for fo in project.forces.values():
         fb = project.framework_for(fo)
         if fb.key not in shared:
@@ -54,7 +68,9 @@ def frameworks_first(
     frameworks = load_frameworks(root, found, cache)
     for fb in frameworks.values():
         check_framework(fb, found)
-    return frameworks, force_folders(root, forces, found), found
+    folders = force_folders(root, forces, found)
+    check_round_folders(frameworks, [f.name for f in folders], found)
+    return frameworks, folders, found
 
 
 def load_checked(

@@ -9,6 +9,7 @@ from ..diagnostics import escape as e
 from ..inputs import models as m
 from ..inputs.project import ForceBundle, Project
 from .grading import Derivation, derive_area
+from .paths import MAX_TRIALS, UP, Path, paths
 
 
 def area_derivations(project: Project, fo: ForceBundle) -> list[tuple[m.AreaDef, m.AreaEvidence, Derivation | None]]:
@@ -124,7 +125,42 @@ def explain_text(project: Project, fo: ForceBundle, area_id: str) -> str:
     lines.append(f"Awarded grade: {e(str(ev.grade))}")
     if ev.grade_rationale:
         lines.append(f"Professional judgement: {e(ev.grade_rationale)}")
+    found = paths(fb.framework, criteria, ev)
+    if found:
+        lines.append("\nPath to another grade (the fewest changes of judgements a rule looks at; for moderation, never published)")
+        lines += ["  " + line for p in found for line in path_lines(p)]
     return "\n".join(lines) + "\n"
+
+
+def change_text(p: Path, shown: int = 3) -> list[str]:
+    """The smallest sets of changes of a path, each as one line ("ca-g3 (Good) partly met → met gives Excellent")."""
+    out = []
+    for st in p.steps[:shown]:
+        changes = ", ".join(
+            f"{e(c.item)} ({e(c.level) if c.level else 'factor'}) {c.before.value if c.before else 'not judged'} → {c.after.value}"
+            for c in st.changes
+        )
+        out.append(f"{changes} gives {e(st.grade)}")
+    if p.found > shown:
+        out.append(f"and {p.found - shown} more of {p.size} change{'s' if p.size != 1 else ''}")
+    return out
+
+
+def path_headline(p: Path) -> str:
+    """What a path comes to, in a line: "up: 1 change, 2 ways", "down: already the lowest grade of the scale"."""
+    head = "up" if p.direction == UP else "down"
+    stopped = f" (the search stopped after {MAX_TRIALS:,} sets)" if p.stopped else ""
+    if p.reason:
+        return f"{head}: {p.reason}"
+    if not p.steps:
+        return f"{head}: no set of up to {p.searched} change{'s' if p.searched != 1 else ''} moves it{stopped}"
+    n = p.size or 0
+    return f"{head}: {n} change{'s' if n > 1 else ''}, {p.found} way{'s' if p.found > 1 else ''}{stopped}"
+
+
+def path_lines(p: Path, shown: int = 3) -> list[str]:
+    """A path for a terminal: its headline, then its smallest sets of changes, indented."""
+    return [path_headline(p), *("    " + line for line in change_text(p, shown))]
 
 
 def _item_texts(fo: ForceBundle) -> dict[str, tuple[str, str]]:

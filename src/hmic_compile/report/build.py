@@ -6,6 +6,7 @@ import functools
 from collections.abc import Generator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 import jinja2
 
@@ -17,8 +18,9 @@ from ..inputs.project import ForceBundle, FrameworkBundle, Project
 from .draft import Draft, draft_mark
 from .prose import ProseError, md_text
 from .render import FORMATS, TEMPLATE_NAMES, make_environment, packaged_templates, render
+from .round_record import ForceRecord, force_record
 from .templates import FolderLoader, TemplateRefused
-from .view import build_report
+from .view import Report, build_report
 from .visible import shows
 from .write import manifest, recover, refuse_unsafe_out, write_atomic
 
@@ -69,6 +71,9 @@ def build_options(root: Path, formats: tuple[str, ...], draft: bool, numbered: b
     return BuildOptions(formats, commit, epoch, Draft(build_date(epoch), commit) if draft else None, numbered)
 
 
+ROUND_TEMPLATES = "round/"  # the templates of a framework's round (report/site.py), not of a force's report
+
+
 @functools.lru_cache(maxsize=8)
 def template_files(env: jinja2.Environment) -> tuple[tuple[str, str], ...]:
     """Every template file that can be loaded, with its hash, as (path, sha256): read once per environment.
@@ -107,9 +112,12 @@ def _require_draft_mark(text: str, mark: str, fmt: str) -> None:
         raise _no_draft_mark(fmt, " where a reader sees it")
 
 
-def build_force(project: Project, fo: ForceBundle, env: jinja2.Environment, options: BuildOptions) -> dict[str, bytes]:
-    """All output files of one force's report, rendered in memory; raises HmicError on a template problem."""
-    report = build_report(project, fo, options.numbered)
+def build_force(
+    project: Project, fo: ForceBundle, env: jinja2.Environment, options: BuildOptions, report: Report | None = None
+) -> dict[str, bytes]:
+    """All output files of one force's report (of its view `report`, when made already), rendered in memory;
+    raises HmicError on a template problem."""
+    report = report or build_report(project, fo, options.numbered)
     files: dict[str, bytes] = {}
     for fmt in options.formats:
         if fmt == "docx":
@@ -144,7 +152,7 @@ def build_force(project: Project, fo: ForceBundle, env: jinja2.Environment, opti
         version=__version__,
         force=fo.key,
         inputs=inputs,
-        templates=template_files(env),
+        templates=tuple(t for t in template_files(env) if not t[0].startswith(ROUND_TEMPLATES)),  # a round's never make a report
         outputs=files,
         git_commit=options.git_commit,
         source_date_epoch=options.source_date_epoch,
@@ -160,6 +168,8 @@ class ForceResult:
     target: Path
     written: tuple[str, ...] = ()
     diagnostics: tuple[Diagnostic, ...] = ()  # errors (the force was not built) and warnings
+    record: ForceRecord | None = None  # what the framework's round needs of the report (report/round_record.py)
+    kind: ClassVar[str] = "force"
 
     @property
     def ok(self) -> bool:
@@ -191,11 +201,12 @@ def _build_folder(folder: Path) -> ForceResult:
     try:
         if _ENV is None:
             _ENV = make_environment(job.templates, root, job.cache_dir)
-        files = build_force(project, fo, _ENV, job.options)
+        report = build_report(project, fo, job.options.numbered)
+        files = build_force(project, fo, _ENV, job.options, report)
         write_atomic(target, files, str(target))
     except HmicError as e:
         return ForceResult(folder.name, target, diagnostics=found + tuple(e.diagnostics))
-    return ForceResult(folder.name, target, tuple(sorted(files)), found)
+    return ForceResult(folder.name, target, tuple(sorted(files)), found, force_record(fo, report))
 
 
 def build_forces(
@@ -216,7 +227,8 @@ def build_forces(
     (CommandError, exit 2).
     """
     inputs = [root / "criteria", root / "evidence", root / "templates", packaged_templates()]
-    refuse_unsafe_out(out, root, [*inputs, *([templates] if templates is not None else [])], [f.name for f in folders])
+    keys = [f.name for f in folders] + sorted(frameworks)  # each force's report folder, and each framework's round
+    refuse_unsafe_out(out, root, [*inputs, *([templates] if templates is not None else [])], keys)
     return _build_forces(root, frameworks, folders, _Job(options, templates, out, cache_dir), jobs)
 
 

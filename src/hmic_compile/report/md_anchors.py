@@ -98,12 +98,12 @@ def headings(report: Report) -> Iterator[tuple[str, str]]:
             yield "", a.labels["contextual_factors"]
         for lst in a.lists:
             yield lst.anchor, lst.label
-        for _ in a.developing_practice:
-            yield "", a.labels["developing_practice"]
+        for i, _ in enumerate(a.developing_practice, 1):
+            yield f"{a.anchor}-dp-{i}", a.labels["developing_practice"]  # the HTML's anchors (templates/report.html.j2)
             for part in ("case_study_problem", "case_study_solution", "case_study_outcomes"):
                 yield "", a.labels[part]
         if a.recommendations:
-            yield "", a.labels["recommendations_heading"]
+            yield f"{a.anchor}-recommendation", a.labels["recommendations_heading"]
     if report.recommendations:
         yield "recommendations", labels["closing_recommendations"]
     if report.glossary:
@@ -114,13 +114,15 @@ def headings(report: Report) -> Iterator[tuple[str, str]]:
 
 def assign_md_anchors(report: Report) -> None:
     """Set each contents entry's and each area's `md_anchor` to its heading's id in report.md (the contents
-    and the summary tables link to them)."""
+    and the summary tables link to them), and `md_ids`: the id in report.md of each HTML anchor that heads a
+    part of the report (a framework's round links into report.md with them)."""
     ids = Ids()
     by_anchor: dict[str, str] = {}
     for anchor, text in headings(report):
         found = ids.next(text)
         if anchor:
             by_anchor.setdefault(anchor, found)
+    report.md_ids = by_anchor
     for area in report.areas:
         area.md_anchor = by_anchor[area.anchor]
     for entry in report.contents:

@@ -258,6 +258,12 @@ class Prose:
         return self._inline
 
     @property
+    def label(self) -> Markup:
+        """The inline HTML less its links (their text kept): for a title that is itself a link's text (HTML has
+        no link within a link)."""
+        return Markup(_LINK_TAG.sub("", str(self.inline)))
+
+    @property
     def md(self) -> str:
         text = md_escape(self.text)
         return text if self.number is None else f"**{self.number}** {text}"
@@ -275,6 +281,9 @@ class Prose:
 
     def __html__(self) -> str:  # used as-is in an HTML template: render as inline HTML
         return str(self.inline)
+
+
+_LINK_TAG = re.compile(r"</?a\b[^>]*>")  # markdown-it's own <a href="..."> and </a>: its attributes escape any ">"
 
 
 def number_html(number: str) -> Markup:

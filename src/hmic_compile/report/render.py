@@ -229,6 +229,12 @@ def render(report: Report, env: jinja2.Environment, fmt: str, draft: Draft | Non
         "created": created,
         "draft": draft_mark(draft, report.labels) if draft else None,
     }
+    return render_template(env, name, context, report.key)
+
+
+def render_template(env: jinja2.Environment, name: str, context: dict[str, object], where: str) -> str:
+    """Template `name` rendered with `context`; any problem is an HmicError naming the template's line (`where`
+    names what was being rendered, for prose that cannot be rendered)."""
     try:
         template = env.get_template(name)
         if isinstance(env, budget.CountedSandbox):
@@ -247,7 +253,7 @@ def render(report: Report, env: jinja2.Environment, fmt: str, draft: Draft | Non
     except jinja2.TemplateError as e:
         raise HmicError([_template_error(e, env, name)]) from None
     except ProseError as e:
-        raise HmicError([Diagnostic(Loc(report.key), "E602", str(e), hint=e.hint)]) from None
+        raise HmicError([Diagnostic(Loc(where), "E602", str(e), hint=e.hint)]) from None
     except (OverflowError, RecursionError, MemoryError) as e:
         # A template that asks for too much (range(10**9), a macro calling itself): a diagnostic, not a crash.
         filename, line = _template_frame(e, name)

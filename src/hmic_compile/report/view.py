@@ -140,6 +140,7 @@ class Report:
     abbreviations: dict[str, str]
     numbered: bool = False  # a --numbered build: every paragraph and list item of the findings has its number
     paragraphs: int = 0  # how many were numbered
+    md_ids: dict[str, str] = field(default_factory=dict)  # an HTML anchor: its heading's id in report.md (md_anchors.py)
 
 
 WIDE_TABLE = 5  # columns of counts past which a grade table is set smaller, so that it fits a page

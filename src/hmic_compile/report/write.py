@@ -1,4 +1,4 @@
-"""Write stage: a force's report files and manifest, replaced as a whole or not at all."""
+"""Write stage: a force's report files (or a round's pages and data) and manifest, replaced as a whole or not at all."""
 
 from __future__ import annotations
 
@@ -101,6 +101,9 @@ def write_atomic(target: Path, files: dict[str, bytes], shown: str) -> None:
         new = stage / target.name
         new.mkdir()
         for name, data in sorted(files.items()):
+            assert not name.startswith("/") and ".." not in name.split("/"), name  # hmic's own names: a round's data/ folder
+            if "/" in name:
+                os.makedirs(new / name.rsplit("/", 1)[0], exist_ok=True)  # inside the fresh folder, which only this function writes
             create_exclusive(new / name, data)
         os.chmod(new, 0o755)
         if os.path.lexists(target):

@@ -1,4 +1,4 @@
-"""`hmic serve`: rebuild on save and show the report, or what is wrong with the input, in a browser on this machine."""
+"""`hmic serve`: rebuild on save and show the round and its reports, or what is wrong with the input, in a browser on this machine."""
 
 from __future__ import annotations
 
@@ -20,9 +20,14 @@ from ..diagnostics import Diagnostic, HmicError, Loc, summary
 from ..inputs.project import Project, load_project
 from ..report.build import BuildOptions, build_force
 from ..report.render import make_environment
+from ..report.round_record import force_record
+from ..report.site import round_files
+from ..report.view import build_report
 from .serve_http import HOST, TIMEOUT_SECONDS, LoopbackServer, host_allowed, safe_header
+from .serve_pages import LIVE_JS, diagnostics_page, html_page, wrapper
 
 HTML = "text/html; charset=utf-8"
+CONTENT_TYPES = {"html": HTML, "md": "text/markdown; charset=utf-8", "csv": "text/csv; charset=utf-8", "json": "application/json"}
 WATCHED = ("criteria", "evidence", "templates")
 SETTLE_SECONDS = 0.1  # how long files must stand still before they are read
 
@@ -30,64 +35,6 @@ SETTLE_SECONDS = 0.1  # how long files must stand still before they are read
 # page around it, so the report served is byte for byte the one `hmic build` writes.
 REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 WRAPPER_CSP = "default-src 'none'; script-src 'self'; connect-src 'self'; frame-src 'self'; style-src 'unsafe-inline'"
-
-LIVE_JS = """\
-// hmic serve: reload the report when the inputs change, keeping the reader's place.
-(function () {
-  var frame = document.getElementById("report");
-  var status = document.getElementById("status");
-  var list = document.getElementById("diagnostics");
-  var generation = null;
-  function show(data) {
-    status.textContent = data.summary + " \\u00b7 rebuilt " + data.rebuilt;
-    list.textContent = "";
-    data.diagnostics.forEach(function (line) {
-      var li = document.createElement("li");
-      li.textContent = line;
-      list.appendChild(li);
-    });
-  }
-  function reload(g) {
-    var x = 0, y = 0;
-    try { x = frame.contentWindow.scrollX; y = frame.contentWindow.scrollY; } catch (e) {}
-    frame.addEventListener("load", function restore() {
-      frame.removeEventListener("load", restore);
-      try { frame.contentWindow.scrollTo(x, y); } catch (e) {}
-    });
-    frame.src = frame.dataset.src + "?g=" + g;
-  }
-  function poll() {
-    fetch("/_hmic/status", {cache: "no-store"}).then(function (r) { return r.json(); }).then(function (data) {
-      if (generation !== null && data.generation !== generation) { reload(data.generation); }
-      generation = data.generation;
-      show(data);
-      setTimeout(poll, 700);
-    }).catch(function () {
-      status.textContent = "hmic serve has stopped; start it again and reload this page";
-      setTimeout(poll, 3000);
-    });
-  }
-  poll();
-})();
-"""
-
-PAGE_STYLE = """
-body { margin: 0; font: 14px/1.4 system-ui, sans-serif; display: flex; flex-direction: column; height: 100vh; }
-header { padding: 4px 10px; background: #1d3557; color: #fff; display: flex; gap: 1em; align-items: baseline; flex-wrap: wrap; }
-header a { color: #fff; }
-#diagnostics { margin: 0; padding: 0 10px 0 28px; max-height: 25vh; overflow: auto; background: #fff8e1; font: 12px/1.4 monospace; }
-#diagnostics:empty { display: none; }
-iframe { flex: 1; border: 0; width: 100%; }
-main { padding: 1em 2em; }
-pre { white-space: pre-wrap; }
-"""
-
-
-def _page(title: str, body: str) -> bytes:
-    return (
-        f'<!DOCTYPE html>\n<html lang="en-GB">\n<head>\n<meta charset="utf-8">\n<title>{html.escape(title)}</title>\n'
-        f"<style>{PAGE_STYLE}</style>\n</head>\n<body>\n{body}\n</body>\n</html>\n"
-    ).encode()
 
 
 @dataclass
@@ -111,14 +58,13 @@ def concerns(d: Diagnostic, key: str, framework: str | None) -> bool:
     return True
 
 
-def diagnostics_page(key: str, diags: list[Diagnostic]) -> bytes:
-    """The input's problems, escaped, in place of the report."""
-    lines = "\n".join(html.escape(d.text()) for d in diags)
-    return _page(
-        f"{key}: problems in the input",
-        f"<main>\n<h1>{html.escape(key)}: the report cannot be built</h1>\n"
-        f"<p>{html.escape(summary(diags))}. Fix them and save: this page updates by itself.</p>\n<pre>{lines}</pre>\n</main>",
-    )
+def round_concerns(d: Diagnostic, key: str, project: Project) -> bool:
+    """Whether a problem stands in the way of framework `key`'s round: one of the framework, of any of its forces
+    (or of a force that could not be read, whose framework is not known), or of no force or framework."""
+    if d.loc.path.startswith("evidence/"):
+        fo = project.forces.get(d.loc.path.split("/")[1])
+        return fo is None or fo.framework_key == key
+    return concerns(d, "", key)
 
 
 class Site:
@@ -133,6 +79,7 @@ class Site:
         self._project: Project | None = None
         self._diags: list[Diagnostic] = []
         self._pages: dict[str, bytes] = {}
+        self._rounds: dict[str, dict[str, bytes]] = {}
 
     # -- watching --
 
@@ -173,7 +120,7 @@ class Site:
         check_project(project, diags)
         with self._lock:
             self._signature = sig
-            self._project, self._diags, self._pages = project, diags.sorted(), {}
+            self._project, self._diags, self._pages, self._rounds = project, diags.sorted(), {}, {}
             self.generation += 1
             self.rebuilt = time.strftime("%H:%M:%S")
         errors = sum(d.is_error for d in self._diags)
@@ -221,14 +168,51 @@ class Site:
             self._pages[key] = page
             return page
 
+    def rounds(self) -> list[str]:
+        """The frameworks whose round is served: those of the forces read (none when one force was asked for)."""
+        with self._lock:
+            project = self._project
+        if self.force or project is None:
+            return []
+        return sorted({fo.framework_key for fo in project.forces.values()})
+
+    def read_all(self, keys: list[str]) -> bool:
+        """Whether every force folder of `keys` was read as a force."""
+        with self._lock:
+            return self._project is not None and set(keys) <= set(self._project.forces)
+
+    def round(self, key: str) -> dict[str, bytes]:
+        """Every file of framework `key`'s round, as `hmic build` writes it (its pages in HTML, linking to the reports)."""
+        with self._lock:
+            if key in self._rounds:
+                return self._rounds[key]
+            project, diags = self._project, self._diags
+            own = [d for d in diags if project is None or round_concerns(d, key, project)]
+            if project is None or any(d.is_error for d in own) or key not in project.frameworks:
+                files = {"index.html": diagnostics_page(key, own or [Diagnostic(Loc(f"criteria/{key}"), "E203", f"no framework '{key}'")])}
+            else:
+                try:
+                    forces = sorted((fo for fo in project.forces.values() if fo.framework_key == key), key=lambda fo: fo.key)
+                    records = [force_record(fo, build_report(project, fo)) for fo in forces]
+                    env = make_environment(self.templates, self.root)
+                    files = round_files(project.frameworks[key], records, env, BuildOptions(formats=("html",)))
+                except HmicError as e:
+                    files = {"index.html": diagnostics_page(key, e.diagnostics)}
+            self._rounds[key] = files
+            return files
+
     def route(self, path: str) -> Response:
         parts = [unquote(p) for p in urlsplit(path).path.split("/") if p]
-        keys = self.keys()
+        keys, rounds = self.keys(), self.rounds()
         if not parts:
-            if len(keys) == 1:
-                return Response(HTTPStatus.FOUND, "text/plain", b"", None, {"Location": f"/{quote(keys[0], safe='')}/"})
-            items = "".join(f'<li><a href="/{html.escape(quote(k, safe=""))}/">{html.escape(k)}</a></li>' for k in keys)
-            return Response(HTTPStatus.OK, HTML, _page("hmic serve", f"<main><h1>hmic serve</h1><ul>{items}</ul></main>"))
+            # The round is the landing page when it holds every force folder; otherwise each is listed (one that
+            # could not be read belongs to no round, and its page says why).
+            if len(keys) == 1 and not rounds or len(rounds) == 1 and self.read_all(keys):
+                return Response(HTTPStatus.FOUND, "text/plain", b"", None, {"Location": f"/{quote((rounds or keys)[0], safe='')}/"})
+            items = "".join(f'<li><a href="/{html.escape(quote(k, safe=""))}/">{html.escape(k)}</a></li>' for k in [*rounds, *keys])
+            return Response(HTTPStatus.OK, HTML, html_page("hmic serve", f"<main><h1>hmic serve</h1><ul>{items}</ul></main>"))
+        if parts[0] in rounds and parts[0] not in keys:
+            return self._round_route(path, parts)
         if parts == ["_hmic", "status"]:
             return Response(HTTPStatus.OK, "application/json", json.dumps(self.status()).encode("utf-8"), None)
         if parts == ["_hmic", "live.js"]:
@@ -239,19 +223,22 @@ class Site:
             return Response(HTTPStatus.OK, HTML, wrapper(parts[0]), WRAPPER_CSP)
         if parts[0] in keys and parts[1:] == ["report.html"]:
             return Response(HTTPStatus.OK, HTML, self.report(parts[0]))
-        return Response(HTTPStatus.NOT_FOUND, HTML, _page("not found", '<main><h1>Not found</h1><p><a href="/">hmic serve</a></p></main>'))
+        return Response(
+            HTTPStatus.NOT_FOUND, HTML, html_page("not found", '<main><h1>Not found</h1><p><a href="/">hmic serve</a></p></main>')
+        )
 
-
-def wrapper(key: str) -> bytes:
-    k = html.escape(key)
-    body = (
-        f'<header><strong>hmic serve</strong><span>{k}</span><span id="status">starting…</span>'
-        f'<a href="report.html" target="_blank">open the report alone</a></header>\n'
-        f'<ol id="diagnostics"></ol>\n'
-        f'<iframe id="report" title="{k} report" src="report.html" data-src="report.html"></iframe>\n'
-        f'<script src="/_hmic/live.js"></script>'
-    )
-    return _page(f"{key} — hmic serve", body)
+    def _round_route(self, path: str, parts: list[str]) -> Response:
+        if len(parts) == 1:
+            if not path.split("?")[0].endswith("/"):
+                return Response(HTTPStatus.MOVED_PERMANENTLY, "text/plain", b"", None, {"Location": f"/{quote(parts[0], safe='')}/"})
+            return Response(HTTPStatus.OK, HTML, wrapper(parts[0], "index.html", "round"), WRAPPER_CSP)
+        files = self.round(parts[0])
+        name = "/".join(parts[1:])
+        if name not in files:
+            return Response(
+                HTTPStatus.NOT_FOUND, HTML, html_page("not found", '<main><h1>Not found</h1><p><a href="/">hmic serve</a></p></main>')
+            )
+        return Response(HTTPStatus.OK, CONTENT_TYPES.get(name.rsplit(".", 1)[-1], "application/octet-stream"), files[name])
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -278,7 +265,7 @@ class _Handler(BaseHTTPRequestHandler):
             r = Response(
                 HTTPStatus.INTERNAL_SERVER_ERROR,
                 HTML,
-                _page("hmic bug", f"<main><h1>hmic failed (a bug, please report it)</h1><pre>{html.escape(text)}</pre></main>"),
+                html_page("hmic bug", f"<main><h1>hmic failed (a bug, please report it)</h1><pre>{html.escape(text)}</pre></main>"),
             )
         self._send(r, send_body)
 
