@@ -27,6 +27,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from targets import ensure_generated, issue18_commands, print_targets, scale, serve_latency
+
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
 OUT = BENCH / "out"
@@ -114,6 +116,8 @@ def main() -> int:
         help="time the hmic_compile package under this folder instead of the installed one "
         "(put first on PYTHONPATH), e.g. a snapshot: git archive HEAD src templates | tar -x -C /tmp/head; --src /tmp/head/src",
     )
+    ap.add_argument("--scale-forces", type=int, default=430, help="forces of the scale measurement (bench/out-<n>/); 0 skips it")
+    ap.add_argument("--no-serve", action="store_true", help="skip the live preview's save-to-served latency")
     args = ap.parse_args()
     runs = args.runs or (3 if args.quick else 7)
     runs_all = args.runs_all or (1 if args.quick else 3)
@@ -144,10 +148,10 @@ def main() -> int:
     commands = [
         ("import floor", lambda: [py, "-c", FLOOR_IMPORTS], runs, None, 0, {}),
         ("floor + pydantic", lambda: [py, "-c", STACK_FLOOR], runs, None, 0, {}),
-        (f"validate {one}", lambda: [*hmic, "validate", one, *root], runs, 1.3, 1, warm),
-        (f"build {one}", lambda: [*hmic, "build", one, *root, "--out", fresh_out()], runs, 1.6, 1, warm),
+        (f"validate {one}", lambda: [*hmic, "validate", one, *root], runs, None, 1, warm),
+        (f"build {one}", lambda: [*hmic, "build", one, *root, "--out", fresh_out()], runs, None, 1, warm),
         (f"validate (all {n})", lambda: [*hmic, "validate", *root], runs_all, None, n, warm),
-        (f"build (all {n})", lambda: [*hmic, "build", *root, "--out", fresh_out()], runs_all, 6.0, n, warm),
+        (f"build (all {n})", lambda: [*hmic, "build", *root, "--out", fresh_out()], runs_all, 5.0, n, warm),
         (f"build (all {n}), no cache", lambda: [*hmic, "build", *root, "--out", fresh_out()], runs_all, None, n, cold),
     ]
     # Time an installed tool as users run it: with its bytecode cached (pip writes .pyc files for what it
@@ -157,9 +161,17 @@ def main() -> int:
     if args.src:
         env["PYTHONPATH"] = os.pathsep.join([str(args.src.resolve()), *filter(None, [os.environ.get("PYTHONPATH")])])
     load_before = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
+    big_out = BENCH / f"out-{args.scale_forces}"
     try:
+        if args.scale_forces:
+            ensure_generated(py, big_out, args.scale_forces, args.seed)
+        commands += issue18_commands(py, tmp, fresh_out, runs, warm)
         results = measure(commands, REPO, env)
-    except Failed as e:
+        print("live preview: timing saves ...", file=sys.stderr)
+        served = None if args.no_serve else serve_latency(py, tmp)
+        print("scale: building every force of the larger project ...", file=sys.stderr)
+        big = scale(py, tmp, big_out, runs_all, {**env, **warm}) if args.scale_forces else None
+    except (Failed, subprocess.CalledProcessError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
     finally:
@@ -185,7 +197,7 @@ def main() -> int:
     stack = results["floor + pydantic"][0]
     print(
         "over floor + pydantic (reference, no target): "
-        + ", ".join(f"{c[0]} {results[c[0]][0] / stack:.2f}x" for c in commands if c[3] is not None)
+        + ", ".join(f"{c[0]} {results[c[0]][0] / stack:.2f}x" for c in commands if c[4])
     )
     print(
         "median, min: wall seconds; x floor: median / the floor's median (the PASS/MISS ratio);\n"
@@ -203,6 +215,8 @@ def main() -> int:
             f"  {verb:<8}  1 force: {t1 - floor:.3f}   {n} forces: {tn - floor:.3f} = {(tn - floor) / n:.3f}/force"
             f"   marginal force: {marginal:.3f}   fixed (1 force - marginal): {t1 - floor - marginal:.3f}"
         )
+
+    print_targets(results, n, floor, served, big)
 
     ver = subprocess.run(
         [py, "-c", "import sys; print(sys.version.split()[0], sys.implementation.name)"], capture_output=True, text=True
