@@ -191,8 +191,13 @@ def build(
         BuildDiagnostics,
         typer.Option("--diagnostics", help="How problems are shown: text for people (stderr); github (annotations) or json on stdout."),
     ] = BuildDiagnostics.text,
+    rebuild: Annotated[
+        bool, typer.Option("--rebuild", help="Render and write every force even when its outputs are up to date (see its manifest).")
+    ] = False,
 ) -> None:
     """Render each force's report to Markdown and HTML (and PDF on request) through the Jinja templates.
+
+    A force whose folder holds what the build would write (see its manifest) is left as it is: "unchanged".
 
     Example: hmic build norfolk-2007 --out build --format md,html,pdf --draft
     """
@@ -214,7 +219,7 @@ def build(
         err("error: no force to build: evidence/ holds no force folder")
         raise typer.Exit(1)
     options = build_options(root, formats, draft)
-    results = build_forces(root, frameworks, folders, options, templates, out, jobs or os.cpu_count() or 1, cache.folder)
+    results = build_forces(root, frameworks, folders, options, templates, out, jobs or os.cpu_count() or 1, cache.folder, rebuild)
     failed = report_builds(results, [f.name for f in folders], diagnostics.value, diags.sorted(), prefix)
     raise typer.Exit(1 if failed else 0)
 

@@ -158,6 +158,7 @@ def report_builds(
     each force completes, or one JSON document on stdout at the end. What people read is on stderr."""
     failed: list[str] = []
     built: list[str] = []
+    kept: list[str] = []  # built before and unchanged since: left as they were
     every = list(found)
     if fmt == "github":
         annotate(found, prefix)
@@ -170,7 +171,9 @@ def report_builds(
                 lines = [d.text() for d in r.diagnostics] if fmt == "text" else []
                 if r.ok:
                     built.append(r.key)
-                    report([*lines, safe_line(f"built {r.target}/ ({', '.join(r.written)})")])
+                    kept += [r.key] if r.unchanged else []
+                    done = "unchanged: " if r.unchanged else "built "
+                    report([*lines, safe_line(f"{done}{r.target}/ ({', '.join(r.written)})")])
                 else:
                     failed.append(r.key)
                     report([*lines, safe_line(f"{r.key}: not built; previous output left unchanged")])
@@ -181,8 +184,12 @@ def report_builds(
         err("the previous output of every force not built is unchanged")
         raise typer.Exit(interrupts.exit_code()) from None
     if fmt == "json":
-        typer.echo(to_json(sorted(every, key=sort_key), built=sorted(built), not_built=sorted(failed)))
-    err(f"built {len(built)} of {plural(len(keys), 'force')}" + (f"; not built: {', '.join(sorted(failed))}" if failed else ""))
+        typer.echo(to_json(sorted(every, key=sort_key), built=sorted(built), not_built=sorted(failed), unchanged=sorted(kept)))
+    err(
+        f"built {len(built)} of {plural(len(keys), 'force')}"
+        + (f" ({len(kept)} unchanged)" if kept else "")
+        + (f"; not built: {', '.join(sorted(failed))}" if failed else "")
+    )
     return failed
 
 

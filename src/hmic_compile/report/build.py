@@ -3,24 +3,25 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from pathlib import Path
-
-import jinja2
+from typing import TYPE_CHECKING
 
 from .. import __version__
 from ..checks import parallel
 from ..diagnostics import CommandError, Diagnostic, HmicError, Loc
 from ..inputs.cache import ParseCache
 from ..inputs.project import ForceBundle, FrameworkBundle, Project
-from .draft import Draft, draft_mark
-from .prose import md_text
-from .render import FORMATS, TEMPLATE_NAMES, make_environment, packaged_templates, render
-from .templates import FolderLoader, TemplateRefused
-from .view import build_report
-from .visible import shows
+from . import template_files as tf
+from .template_files import FORMATS, TEMPLATE_NAMES, packaged_templates
+from .uptodate import has_manifest, unchanged
 from .write import manifest, recover, refuse_unsafe_out, write_atomic
+
+if TYPE_CHECKING:  # Jinja, markdown-it and the renderer load only when a force is rendered: not for one left unchanged
+    import jinja2
+
+    from .draft import Draft
 
 OUTPUT_NAMES = {"md": "report.md", "html": "report.html", "pdf": "report.pdf"}
 
@@ -58,6 +59,8 @@ def build_options(root: Path, formats: tuple[str, ...], draft: bool) -> BuildOpt
         epoch = source_date_epoch()
     except SettingError as e:
         raise CommandError(str(e), usage=True) from None
+    from .draft import Draft
+
     commit = git_commit(root)
     return BuildOptions(formats, commit, epoch, Draft(build_date(epoch), commit) if draft else None)
 
@@ -67,13 +70,22 @@ def template_files(env: jinja2.Environment) -> tuple[tuple[str, str], ...]:
     """Every template file that can be loaded, with its hash, as (path, sha256): read once per environment.
 
     Only regular files of bounded size inside their templates folder are read (report/templates.py)."""
+    import jinja2
+
+    from .templates import FolderLoader
+
     loader = env.loader
     assert isinstance(loader, jinja2.ChoiceLoader)
     fs = loader.loaders[0]
     assert isinstance(fs, FolderLoader)
+    return folder_hashes(fs.folders)
+
+
+def folder_hashes(folders: list[str]) -> tuple[tuple[str, str], ...]:
+    """template_files.hashes, a refused file as its diagnostic."""
     try:
-        return fs.hashes()
-    except TemplateRefused as e:
+        return tf.hashes(folders)
+    except tf.Refused as e:
         raise HmicError([Diagnostic(Loc(e.path), e.code, e.text, hint=e.hint)]) from None
 
 
@@ -94,6 +106,9 @@ def _require_draft_mark(text: str, mark: str, fmt: str) -> None:
     """A draft must never pass for the published report, whatever templates a house style brings: the
     Markdown holds the mark; the HTML shows it to a reader (not in a comment, an attribute or an element
     the CSS hides); each PDF page shows it (checked as the pages are laid out, in pdf.html_to_pdf)."""
+    from .prose import md_text
+    from .visible import shows
+
     if fmt == "md" and md_text(mark) not in text:
         raise _no_draft_mark(fmt)
     if fmt == "html" and not shows(text, mark):
@@ -102,6 +117,10 @@ def _require_draft_mark(text: str, mark: str, fmt: str) -> None:
 
 def build_force(project: Project, fo: ForceBundle, env: jinja2.Environment, options: BuildOptions) -> dict[str, bytes]:
     """All output files of one force's report, rendered in memory; raises HmicError on a template problem."""
+    from .draft import draft_mark
+    from .render import render
+    from .view import build_report
+
     report = build_report(project, fo)
     files: dict[str, bytes] = {}
     for fmt in options.formats:
@@ -124,19 +143,36 @@ def build_force(project: Project, fo: ForceBundle, env: jinja2.Environment, opti
                 raise HmicError([Diagnostic(Loc(folder), e.code, e.message, hint=e.hint)]) from None
         else:
             files[OUTPUT_NAMES[fmt]] = text.encode("utf-8")
+    files["manifest.json"] = recorder(project, fo, options, template_files(env))(files)
+    return files
+
+
+def recorder(
+    project: Project, fo: ForceBundle, options: BuildOptions, templates: tuple[tuple[str, str], ...]
+) -> Callable[[dict[str, bytes]], bytes]:
+    """The manifest of a build of `fo` with `options` and `templates`, given its outputs."""
     fb = project.framework_for(fo)
     inputs = [(d.rel, d.sha256) for d in [*fb.docs.values(), *fo.docs.values()]]
-    files["manifest.json"] = manifest(
-        version=__version__,
-        force=fo.key,
-        inputs=inputs,
-        templates=template_files(env),
-        outputs=files,
-        git_commit=options.git_commit,
-        source_date_epoch=options.source_date_epoch,
-        draft_date=options.draft.date.isoformat() if options.draft else None,
-    )
-    return files
+
+    def record(outputs: dict[str, bytes]) -> bytes:
+        return manifest(
+            version=__version__,
+            force=fo.key,
+            inputs=inputs,
+            templates=templates,
+            outputs=outputs,
+            git_commit=options.git_commit,
+            source_date_epoch=options.source_date_epoch,
+            draft_date=options.draft.date.isoformat() if options.draft else None,
+        )
+
+    return record
+
+
+def is_unchanged(target: Path, project: Project, fo: ForceBundle, options: BuildOptions, templates: tuple[tuple[str, str], ...]) -> bool:
+    """Whether `target` holds what a build of `fo` with `options` would write (report/uptodate.py)."""
+    names = {OUTPUT_NAMES[f] for f in options.formats}
+    return has_manifest(target) and unchanged(target, names, recorder(project, fo, options, templates))
 
 
 @dataclass(frozen=True)
@@ -145,6 +181,7 @@ class ForceResult:
     target: Path
     written: tuple[str, ...] = ()
     diagnostics: tuple[Diagnostic, ...] = ()  # errors (the force was not built) and warnings
+    unchanged: bool = False  # its folder already held what the build would write, and was left as it was
 
     @property
     def ok(self) -> bool:
@@ -158,14 +195,16 @@ class _Job:
     templates: Path | None
     out: Path
     cache_dir: Path | None
+    rebuild: bool = False  # render and write even a force whose outputs are up to date
 
 
 _ENV: jinja2.Environment | None = None  # one per process
+_TEMPLATES: tuple[tuple[str, str], ...] | None = None  # the template files' hashes, read once per process
 
 
 def _build_folder(folder: Path) -> ForceResult:
     """Load, check, render and write one force: everything about it is checked before anything is written."""
-    global _ENV
+    global _ENV, _TEMPLATES
     root, frameworks, job, _ = parallel.state()
     target = job.out / folder.name
     fo, diags = parallel.load_and_check(folder)
@@ -174,7 +213,16 @@ def _build_folder(folder: Path) -> ForceResult:
         return ForceResult(folder.name, target, diagnostics=found)
     project = Project(root, frameworks, {fo.key: fo})
     try:
+        if not job.rebuild and has_manifest(target):
+            if _TEMPLATES is None:
+                _TEMPLATES = folder_hashes(tf.search_folders(job.templates, root))
+            if is_unchanged(target, project, fo, job.options, _TEMPLATES):
+                return ForceResult(
+                    folder.name, target, tuple(sorted([*(OUTPUT_NAMES[f] for f in job.options.formats), "manifest.json"])), found, True
+                )
         if _ENV is None:
+            from .render import make_environment
+
             _ENV = make_environment(job.templates, root, job.cache_dir)
         files = build_force(project, fo, _ENV, job.options)
         write_atomic(target, files, str(target))
@@ -192,24 +240,26 @@ def build_forces(
     out: Path,
     jobs: int = 1,
     cache_dir: Path | None = None,
+    rebuild: bool = False,
 ) -> Generator[ForceResult, None, None]:
     """Check and build each force folder, spread over `jobs` processes; one force's failure never stops the rest.
 
     The frameworks are loaded and checked by the caller, once, before any force is built. `cache_dir`
     is the cache root (checked by inputs/environment.py `cache`) for compiled templates and parsed YAML.
     An `out` where a build would replace its own inputs is refused here, before anything is built
-    (CommandError, exit 2).
+    (CommandError, exit 2). A force whose folder holds what its build would write is left as it is
+    (report/uptodate.py; ForceResult.unchanged), unless `rebuild`.
     """
     inputs = [root / "criteria", root / "evidence", root / "templates", packaged_templates()]
     refuse_unsafe_out(out, root, [*inputs, *([templates] if templates is not None else [])], [f.name for f in folders])
-    return _build_forces(root, frameworks, folders, _Job(options, templates, out, cache_dir), jobs)
+    return _build_forces(root, frameworks, folders, _Job(options, templates, out, cache_dir, rebuild), jobs)
 
 
 def _build_forces(
     root: Path, frameworks: dict[str, FrameworkBundle], folders: list[Path], job: _Job, jobs: int
 ) -> Generator[ForceResult, None, None]:
-    global _ENV
-    _ENV = None
+    global _ENV, _TEMPLATES
+    _ENV, _TEMPLATES = None, None
     parse_cache = ParseCache(job.cache_dir) if job.cache_dir is not None else None
 
     def died(folder: Path, how: str, pid: int) -> ForceResult:
@@ -220,4 +270,4 @@ def _build_forces(
     try:
         yield from parallel.each_force(_build_folder, root, frameworks, folders, job, jobs, parse_cache, died)
     finally:
-        _ENV = None
+        _ENV, _TEMPLATES = None, None
