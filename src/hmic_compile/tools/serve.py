@@ -15,61 +15,24 @@ from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
 
-from ..checks.project import check_project
+import jinja2
+
 from ..diagnostics import Diagnostic, HmicError, Loc, summary
-from ..inputs.project import Project, load_project
+from ..inputs.environment import parse_cache
+from ..inputs.project import Project
 from ..report.build import BuildOptions, build_force
 from ..report.render import make_environment
 from .serve_http import HOST, TIMEOUT_SECONDS, LoopbackServer, host_allowed, safe_header
+from .serve_push import EVENTS_PATH, LIVE_JS, Changes, Loaded, changed_paths, forces_changed, stream, watch
 
 HTML = "text/html; charset=utf-8"
 WATCHED = ("criteria", "evidence", "templates")
-SETTLE_SECONDS = 0.1  # how long files must stand still before they are read
+SETTLE_SECONDS = 0.02  # how long files must stand still before they are read
 
 # The report keeps its own Content-Security-Policy (no scripts). The live reload lives in the wrapper
 # page around it, so the report served is byte for byte the one `hmic build` writes.
 REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 WRAPPER_CSP = "default-src 'none'; script-src 'self'; connect-src 'self'; frame-src 'self'; style-src 'unsafe-inline'"
-
-LIVE_JS = """\
-// hmic serve: reload the report when the inputs change, keeping the reader's place.
-(function () {
-  var frame = document.getElementById("report");
-  var status = document.getElementById("status");
-  var list = document.getElementById("diagnostics");
-  var generation = null;
-  function show(data) {
-    status.textContent = data.summary + " \\u00b7 rebuilt " + data.rebuilt;
-    list.textContent = "";
-    data.diagnostics.forEach(function (line) {
-      var li = document.createElement("li");
-      li.textContent = line;
-      list.appendChild(li);
-    });
-  }
-  function reload(g) {
-    var x = 0, y = 0;
-    try { x = frame.contentWindow.scrollX; y = frame.contentWindow.scrollY; } catch (e) {}
-    frame.addEventListener("load", function restore() {
-      frame.removeEventListener("load", restore);
-      try { frame.contentWindow.scrollTo(x, y); } catch (e) {}
-    });
-    frame.src = frame.dataset.src + "?g=" + g;
-  }
-  function poll() {
-    fetch("/_hmic/status", {cache: "no-store"}).then(function (r) { return r.json(); }).then(function (data) {
-      if (generation !== null && data.generation !== generation) { reload(data.generation); }
-      generation = data.generation;
-      show(data);
-      setTimeout(poll, 700);
-    }).catch(function () {
-      status.textContent = "hmic serve has stopped; start it again and reload this page";
-      setTimeout(poll, 3000);
-    });
-  }
-  poll();
-})();
-"""
 
 PAGE_STYLE = """
 body { margin: 0; font: 14px/1.4 system-ui, sans-serif; display: flex; flex-direction: column; height: 100vh; }
@@ -116,7 +79,7 @@ def diagnostics_page(key: str, diags: list[Diagnostic]) -> bytes:
     lines = "\n".join(html.escape(d.text()) for d in diags)
     return _page(
         f"{key}: problems in the input",
-        f"<main>\n<h1>{html.escape(key)}: the report cannot be built</h1>\n"
+        f"<main data-hmic-problems>\n<h1>{html.escape(key)}: the report cannot be built</h1>\n"
         f"<p>{html.escape(summary(diags))}. Fix them and save: this page updates by itself.</p>\n<pre>{lines}</pre>\n</main>",
     )
 
@@ -133,6 +96,10 @@ class Site:
         self._project: Project | None = None
         self._diags: list[Diagnostic] = []
         self._pages: dict[str, bytes] = {}
+        self.changes = Changes()  # what the pages' event streams wait on (serve_push.py)
+        self._loaded = Loaded(root, force, parse_cache())  # re-read a force at a time
+        self._env: jinja2.Environment | None = None  # one for every rebuild, until a template file changes
+        self._template_files: tuple[tuple[str, int, int], ...] = ()
 
     # -- watching --
 
@@ -159,8 +126,8 @@ class Site:
                     out.append((p, st.st_mtime_ns, st.st_size))
         return tuple(out)
 
-    def refresh(self) -> bool:
-        """Re-read the project if anything changed; True when it did."""
+    def refresh(self, changed: object = None) -> bool:
+        """Re-read the project if anything changed (a file event's paths are only a hint); True when it did."""
         sig = self.signature()
         if sig == self._signature:
             return False
@@ -169,13 +136,21 @@ class Site:
         time.sleep(SETTLE_SECONDS)
         if self.signature() != sig:
             return False
-        project, diags = load_project(self.root, [self.force] if self.force else None)
-        check_project(project, diags)
+        # Only the forces whose files changed are read again, when nothing else did (serve_push.Loaded).
+        names = forces_changed(self.root, changed_paths(self._signature, sig)) if self._signature else None
+        partial = names is not None and self._loaded.reload(names)
+        if not partial:
+            self._loaded.load_all()
+        template_files = tuple(e for e in sig if not any(e[0].startswith(f"{self.root / top}{os.sep}") for top in ("criteria", "evidence")))
         with self._lock:
             self._signature = sig
-            self._project, self._diags, self._pages = project, diags.sorted(), {}
+            self._project, self._diags = self._loaded.project(), self._loaded.diagnostics()
+            self._pages = {k: v for k, v in self._pages.items() if partial and names is not None and k not in names}
+            if template_files != self._template_files:
+                self._env, self._template_files = None, template_files
             self.generation += 1
             self.rebuilt = time.strftime("%H:%M:%S")
+        self.changes.bump(self.generation)
         errors = sum(d.is_error for d in self._diags)
         self.log(
             f"read the project ({summary(self._diags)})"
@@ -214,8 +189,9 @@ class Site:
                 page = diagnostics_page(key, own or [Diagnostic(Loc(f"evidence/{key}"), "E204", f"no force '{key}' could be read")])
             else:
                 try:
-                    env = make_environment(self.templates, self.root)
-                    page = build_force(project, fo, env, BuildOptions(formats=("html",)))["report.html"]
+                    if self._env is None:
+                        self._env = make_environment(self.templates, self.root)
+                    page = build_force(project, fo, self._env, BuildOptions(formats=("html",)))["report.html"]
                 except HmicError as e:
                     page = diagnostics_page(key, e.diagnostics)
             self._pages[key] = page
@@ -271,6 +247,9 @@ class _Handler(BaseHTTPRequestHandler):
             r = Response(HTTPStatus.MISDIRECTED_REQUEST, "text/plain; charset=utf-8", b"hmic serve answers only 127.0.0.1 and localhost\n")
             self._send(r, send_body)
             return
+        if send_body and urlsplit(self.path).path == EVENTS_PATH:  # the page's live updates (serve_push.stream)
+            stream(self, self.site.changes, self.site.status)
+            return
         try:
             r = self.site.route(self.path)
         except Exception:  # a bug in hmic: keep serving, and show it rather than a blank page  # noqa: BLE001
@@ -318,8 +297,7 @@ class Server:
         return f"http://{HOST}:{port}/"
 
     def _watch(self) -> None:
-        while not self._stop.wait(self.interval):
-            self.site.refresh()
+        watch(self.site.watched, self.site.refresh, self._stop, self.interval)
 
     def start(self) -> Server:
         self.site.refresh()
@@ -336,6 +314,7 @@ class Server:
 
     def stop(self) -> None:
         self._stop.set()
+        self.site.changes.stop()  # the event streams end now
         self.httpd.shutdown()
         self.httpd.server_close()
         for t in self._threads:
