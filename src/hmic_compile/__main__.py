@@ -12,9 +12,11 @@ def main() -> None:
     # importing hmic's modules ends in exit 130 (143 for SIGTERM), never a traceback.
     interrupts.install()
     try:
-        # A run is short and makes many small objects, few of them cyclic: collect garbage every 50,000
-        # allocations instead of every 700, which spares ~5% of a command's time (mypy does the same).
-        gc.set_threshold(50_000, 20, 20)
+        # A run is short and makes many small objects, few of them cyclic: no garbage collection at all
+        # (about a tenth of a one-force command's time). What runs long turns it back on: `hmic serve`
+        # and `hmic lsp`, and a process checking or building force after force collects between them
+        # (checks/parallel.py).
+        gc.disable()
         # pydantic looks for plugins in every installed distribution's metadata when the first model is
         # built; hmic's models use none (typer builds its own adapters with plugins off the same way).
         os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")

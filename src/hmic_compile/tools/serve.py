@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import html
 import json
 import os
@@ -300,6 +301,7 @@ class Server:
         watch(self.site.watched, self.site.refresh, self._stop, self.interval)
 
     def start(self) -> Server:
+        gc.enable()  # a server runs for hours: the command line turned garbage collection off (__main__.py)
         self.site.refresh()
         for target in (self.httpd.serve_forever, self._watch):
             t = threading.Thread(target=target, name=f"hmic-serve-{target.__name__}", daemon=True)
