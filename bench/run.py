@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Time hmic against the bare import floor on a synthetic national project (issue 6, item 6).
+"""Time hmic against the bare import floor on a synthetic national project (issue 6), and issue 18's targets.
 
     python bench/run.py            # 7 runs per single-force command, 3 per all-forces command
     python bench/run.py --quick    # 3 and 1
@@ -9,7 +9,11 @@ the median wall time of fresh subprocesses of the venv's python, after one untim
 (bytecode, page cache, and hmic's cache of compiled templates and parsed YAML, kept in a folder of
 the run), in interleaved rounds; one row builds every force with the cache off, as a first run does.
 Prints each median, its ratio to the floor and the target, with PASS/MISS; the per-force cost for one
-force and for all; and the machine. It is a measurement, not a test: it
+force and for all; and the machine. Then issue 18's targets (bench/targets.py), each with its ratio and
+PASS/MISS: against F1 (bench/f1.py, a one-option typer app) and pandoc and WeasyPrint alone, timed in
+the same interleaved rounds on the repository's norfolk-2007; the live preview's save-to-served
+latency (`hmic serve` on a copy, `--no-serve` skips it); and the per-force cost of building
+bench/out-430/ (generated once; `--scale-forces 0` skips it). It is a measurement, not a test: it
 exits 0 unless a command fails to run.
 """
 

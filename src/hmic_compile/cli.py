@@ -23,6 +23,7 @@ from .console import (
     checked,
     complete_force,
     err,
+    invoked,
     out,
     print_diagnostics,
     report_builds,
@@ -42,7 +43,6 @@ app = typer.Typer(
 )
 
 
-# Options shared by several commands.
 RootOpt = Annotated[Path, typer.Option("--root", help="The project folder holding criteria/ and evidence/.", file_okay=False)]
 TemplatesOpt = Annotated[
     Path | None, typer.Option("--templates", help="Your templates, searched before the defaults.", file_okay=False, exists=True)
@@ -156,7 +156,7 @@ def grade(
 def run() -> None:
     """Console-script entry point, for what escapes a command's own boundary (Ctrl-C before any command runs)."""
     try:
-        app()
+        invoked(app, sys.argv[1:])()  # typer builds the command run alone
     except KeyboardInterrupt:
         err("interrupted")
         sys.exit(interrupts.exit_code())
@@ -192,7 +192,7 @@ def build(
         typer.Option("--diagnostics", help="How problems are shown: text for people (stderr); github (annotations) or json on stdout."),
     ] = BuildDiagnostics.text,
     rebuild: Annotated[
-        bool, typer.Option("--rebuild", help="Render and write every force even when its outputs are up to date (see its manifest).")
+        bool, typer.Option("--rebuild", help="Render and write every force, even one whose outputs are up to date.")
     ] = False,
 ) -> None:
     """Render each force's report to Markdown and HTML (and PDF on request) through the Jinja templates.
