@@ -174,7 +174,7 @@ def main() -> int:
         print("live preview: timing saves ...", file=sys.stderr)
         served = None if args.no_serve else serve_latency(py, tmp)
         print("scale: building every force of the larger project ...", file=sys.stderr)
-        big = scale(py, tmp, big_out, runs_all, {**env, **warm}) if args.scale_forces else None
+        big = scale(py, tmp, OUT, big_out, runs_all, {**env, **warm}) if args.scale_forces else None
     except (Failed, subprocess.CalledProcessError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
