@@ -10,6 +10,7 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m compileall -q src
 	rm -f $(VENV)/.installed-*
 	touch $@
 
@@ -46,7 +47,9 @@ lint: setup
 	$(BIN)/mypy
 	$(BIN)/lint-imports --no-cache
 
+## hmic's own bytecode written first (even where PYTHONDONTWRITEBYTECODE is set), as pip does for an install.
 bench: setup
+	$(BIN)/python -m compileall -q src
 	$(BIN)/python bench/run.py
 
 clean:

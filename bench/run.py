@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Time hmic against the bare import floor on a synthetic national project (issue 6, item 6).
+"""Time hmic against the bare import floor on a synthetic national project (issue 6), and issue 18's targets.
 
     python bench/run.py            # 7 runs per single-force command, 3 per all-forces command
     python bench/run.py --quick    # 3 and 1
@@ -9,7 +9,11 @@ the median wall time of fresh subprocesses of the venv's python, after one untim
 (bytecode, page cache, and hmic's cache of compiled templates and parsed YAML, kept in a folder of
 the run), in interleaved rounds; one row builds every force with the cache off, as a first run does.
 Prints each median, its ratio to the floor and the target, with PASS/MISS; the per-force cost for one
-force and for all; and the machine. It is a measurement, not a test: it
+force and for all; and the machine. Then issue 18's targets (bench/targets.py), each with its ratio and
+PASS/MISS: against F1 (bench/f1.py, a one-option typer app) and pandoc and WeasyPrint alone, timed in
+the same interleaved rounds on the repository's norfolk-2007; the live preview's save-to-served
+latency (`hmic serve` on a copy, `--no-serve` skips it); and the per-force cost of building
+bench/out-430/ (generated once; `--scale-forces 0` skips it). It is a measurement, not a test: it
 exits 0 unless a command fails to run.
 """
 
@@ -26,6 +30,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from targets import ensure_generated, issue18_commands, print_targets, scale, serve_latency
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
@@ -125,6 +131,8 @@ def main() -> int:
         help="time the hmic_compile package under this folder instead of the installed one "
         "(put first on PYTHONPATH), e.g. a snapshot: git archive HEAD src templates | tar -x -C /tmp/head; --src /tmp/head/src",
     )
+    ap.add_argument("--scale-forces", type=int, default=430, help="forces of the scale measurement (bench/out-<n>/); 0 skips it")
+    ap.add_argument("--no-serve", action="store_true", help="skip the live preview's save-to-served latency")
     args = ap.parse_args()
     runs = args.runs or (3 if args.quick else 7)
     runs_all = args.runs_all or (1 if args.quick else 3)
@@ -155,10 +163,10 @@ def main() -> int:
     commands = [
         ("import floor", lambda: [py, "-c", FLOOR_IMPORTS], runs, None, 0, {}),
         ("floor + pydantic", lambda: [py, "-c", STACK_FLOOR], runs, None, 0, {}),
-        (f"validate {one}", lambda: [*hmic, "validate", one, *root], runs, 1.3, 1, warm),
-        (f"build {one}", lambda: [*hmic, "build", one, *root, "--out", fresh_out()], runs, 1.6, 1, warm),
+        (f"validate {one}", lambda: [*hmic, "validate", one, *root], runs, None, 1, warm),
+        (f"build {one}", lambda: [*hmic, "build", one, *root, "--out", fresh_out()], runs, None, 1, warm),
         (f"validate (all {n})", lambda: [*hmic, "validate", *root], runs_all, None, n, warm),
-        (f"build (all {n})", lambda: [*hmic, "build", *root, "--out", fresh_out()], runs_all, 6.0, n, warm),
+        (f"build (all {n})", lambda: [*hmic, "build", *root, "--out", fresh_out()], runs_all, 5.0, n, warm),
         (f"build (all {n}), no cache", lambda: [*hmic, "build", *root, "--out", fresh_out()], runs_all, None, n, cold),
     ]
     # Time an installed tool as users run it: with its bytecode cached (pip writes .pyc files for what it
@@ -168,10 +176,18 @@ def main() -> int:
     if args.src:
         env["PYTHONPATH"] = os.pathsep.join([str(args.src.resolve()), *filter(None, [os.environ.get("PYTHONPATH")])])
     load_before = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
+    big_out = BENCH / f"out-{args.scale_forces}"
     try:
+        if args.scale_forces:
+            ensure_generated(py, big_out, args.scale_forces, args.seed)
+        commands += issue18_commands(py, tmp, fresh_out, runs, warm)
         results = measure(commands, REPO, env)
         rounds_written(tmp, keys)
-    except Failed as e:
+        print("live preview: timing saves ...", file=sys.stderr)
+        served = None if args.no_serve else serve_latency(py, tmp)
+        print("scale: building every force of the larger project ...", file=sys.stderr)
+        big = scale(py, tmp, OUT, big_out, runs_all, {**env, **warm}) if args.scale_forces else None
+    except (Failed, subprocess.CalledProcessError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
     finally:
@@ -198,7 +214,7 @@ def main() -> int:
     stack = results["floor + pydantic"][0]
     print(
         "over floor + pydantic (reference, no target): "
-        + ", ".join(f"{c[0]} {results[c[0]][0] / stack:.2f}x" for c in commands if c[3] is not None)
+        + ", ".join(f"{c[0]} {results[c[0]][0] / stack:.2f}x" for c in commands if c[4])
     )
     print(
         "median, min: wall seconds; x floor: median / the floor's median (the PASS/MISS ratio);\n"
@@ -216,6 +232,8 @@ def main() -> int:
             f"  {verb:<8}  1 force: {t1 - floor:.3f}   {n} forces: {tn - floor:.3f} = {(tn - floor) / n:.3f}/force"
             f"   marginal force: {marginal:.3f}   fixed (1 force - marginal): {t1 - floor - marginal:.3f}"
         )
+
+    print_targets(results, n, floor, served, big)
 
     ver = subprocess.run(
         [py, "-c", "import sys; print(sys.version.split()[0], sys.implementation.name)"], capture_output=True, text=True

@@ -888,7 +888,7 @@ def test_disk_full_while_writing_leaves_the_previous_output(tmp_path: Path, monk
         return real_open(file, flags, *args, **kwargs)
 
     monkeypatch.setattr(os, "open", full_disk)
-    code, output = _build(MINI, out)
+    code, output = _build(MINI, out, "--rebuild")  # up to date: --rebuild has it written again
     assert code == 1
     assert output.startswith(f"{out}/testshire-2024: error[E701]: cannot write the report: No space left on device; ")
     assert _snapshot(out) == before
@@ -909,7 +909,7 @@ def test_failed_swap_puts_the_previous_output_back(tmp_path: Path, monkeypatch: 
         return real(src, dst)
 
     monkeypatch.setattr(os, "rename", rename)
-    code, output = _build(MINI, out)
+    code, output = _build(MINI, out, "--rebuild")  # up to date: --rebuild has it written again
     assert code == 1
     assert "error[E701]: cannot write the report: No space left on device" in output
     assert calls[1] == calls[2] == "testshire-2024"  # tried, then the previous output moved back
@@ -931,7 +931,7 @@ def _interrupt_build(tmp_path: Path, hook: str) -> tuple[int, str, Path, dict[st
     (site / "sitecustomize.py").write_text(textwrap.dedent(hook).replace("MARKER", repr(str(marker))), encoding="utf-8")
     env = {**os.environ, "PYTHONPATH": str(site)}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "hmic_compile", "build", "norfolk-2007", "--root", str(root), "--out", str(out)],
+        [sys.executable, "-m", "hmic_compile", "build", "norfolk-2007", "--root", str(root), "--out", str(out), "--rebuild"],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

@@ -148,7 +148,8 @@ def built(national: Path, tmp_path: Path) -> tuple[Path, Path, dict[str, bytes]]
 
 
 def _build_args(root: Path, out: Path) -> list[str]:
-    return ["build", "--root", str(root), "--out", str(out), "--jobs", "2"]
+    # --rebuild: `built` is up to date, and these builds must render and write it again to be interrupted
+    return ["build", "--root", str(root), "--out", str(out), "--jobs", "2", "--rebuild"]
 
 
 needs_proc = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc to see whether a process has exited")

@@ -146,4 +146,4 @@ def test_build_says_how_many_it_built(national: Path, tmp_path: Path) -> None:  
     _framework_of.write_text(_framework_of.read_text(encoding="utf-8").replace('framework: "2024"', 'framework: "2024/"'), encoding="utf-8")
     code, output = _run("build", "--root", str(national), "--out", str(tmp_path / "out"))
     assert code == 1
-    assert output.splitlines()[-1] == "built 4 of 5 forces; not built: delta-2024"
+    assert output.splitlines()[-1] == "built 4 of 5 forces (1 unchanged); not built: delta-2024"  # bravo, built above

@@ -414,12 +414,13 @@ def test_build_diagnostics_formats_on_a_clean_build(tmp_path: Path) -> None:
         "summary_text": "0 errors, 0 warnings",
         "built": ["testshire-2024"],
         "not_built": [],
+        "unchanged": [],
     }
     assert stderr.splitlines()[-1] == "built 1 of 1 force"
     code, stdout, stderr = _run("build", "--root", str(MINI), "--out", str(tmp_path / "out"), "--diagnostics", "github")
     assert (code, stdout) == (0, "")
-    assert "/testshire-2024/ (manifest.json, report.html, report.md)\nbuilt " in stderr
-    assert stderr.endswith("/out/2024/ (the round of 2024: 8 pages, 7 files of open data in data/, manifest.json)\nbuilt 1 of 1 force\n")
+    assert stderr.startswith("unchanged: ") and "/testshire-2024/ (manifest.json, report.html, report.md)\nunchanged: " in stderr
+    assert stderr.endswith("/out/2024/ (the round of 2024)\nbuilt 1 of 1 force (1 unchanged)\n")  # the round, identical, left too
 
 
 def test_console_lines_are_escaped_whoever_prints_them(capsys: pytest.CaptureFixture[str]) -> None:

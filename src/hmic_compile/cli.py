@@ -43,7 +43,6 @@ app = typer.Typer(
 )
 
 
-# Options shared by several commands.
 RootOpt = Annotated[Path, typer.Option("--root", help="The project folder holding criteria/ and evidence/.", file_okay=False)]
 TemplatesOpt = Annotated[
     Path | None, typer.Option("--templates", help="Your templates, searched before the defaults.", file_okay=False, exists=True)
@@ -177,6 +176,7 @@ def build(
         BuildDiagnostics,
         typer.Option("--diagnostics", help="How problems are shown: text for people (stderr); github (annotations) or json on stdout."),
     ] = BuildDiagnostics.text,
+    rebuild: Annotated[bool, typer.Option("--rebuild", help="Render and write every force and round, even one up to date.")] = False,
 ) -> None:
     """Render each force's report to Markdown and HTML (and PDF and Word on request) from one view model, then each round.
 
@@ -201,7 +201,7 @@ def build(
         err("error: no force to build: evidence/ holds no force folder")
         raise typer.Exit(1)
     options = build_options(root, formats, draft, numbered)
-    results = build_site(root, frameworks, folders, options, templates, out, jobs or os.cpu_count() or 1, cache.folder)
+    results = build_site(root, frameworks, folders, options, templates, out, jobs or os.cpu_count() or 1, cache.folder, rebuild)
     failed = report_builds(results, [f.name for f in folders], diagnostics.value, diags.sorted(), prefix)
     raise typer.Exit(1 if failed else 0)
 

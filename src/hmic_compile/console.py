@@ -171,6 +171,7 @@ def report_builds(
     failed: list[str] = []
     failed_rounds: list[str] = []
     built: list[str] = []
+    kept: list[str] = []  # built before and unchanged since: left as they were
     every = list(found)
     if fmt == "github":
         annotate(found, prefix)
@@ -186,7 +187,8 @@ def report_builds(
                     failed_rounds += [r.key] if r.failed else []
                 elif r.ok:
                     built.append(r.key)
-                    report([*lines, safe_line(f"built {r.target}/ ({', '.join(r.written)})")])
+                    kept += [r.key] if r.unchanged else []
+                    report([*lines, safe_line(f"{'unchanged: ' if r.unchanged else 'built '}{r.target}/ ({', '.join(r.written)})")])
                 else:
                     failed.append(r.key)
                     report([*lines, safe_line(f"{r.key}: not built; previous output left unchanged")])
@@ -197,9 +199,10 @@ def report_builds(
         err("the previous output of every force not built is unchanged")
         raise typer.Exit(interrupts.exit_code()) from None
     if fmt == "json":
-        typer.echo(to_json(sorted(every, key=sort_key), built=sorted(built), not_built=sorted(failed)))
+        typer.echo(to_json(sorted(every, key=sort_key), built=sorted(built), not_built=sorted(failed), unchanged=sorted(kept)))
     rounds = f"; the round of {', '.join(failed_rounds)} not built" if failed_rounds else ""
-    err(f"built {len(built)} of {plural(len(keys), 'force')}" + (f"; not built: {', '.join(sorted(failed))}" if failed else "") + rounds)
+    summary = f"built {len(built)} of {plural(len(keys), 'force')}" + (f" ({len(kept)} unchanged)" if kept else "")
+    err(summary + (f"; not built: {', '.join(sorted(failed))}" if failed else "") + rounds)
     return failed + failed_rounds
 
 

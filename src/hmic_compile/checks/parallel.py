@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -19,6 +20,28 @@ R = TypeVar("R")
 # Set by each_force before workers fork: what every call needs (root, frameworks, the caller's job, the parse cache).
 _STATE: tuple[Path, dict[str, FrameworkBundle], Any, ParseCache | None] | None = None
 _SHARED: dict[str, PrintedWords] = {}  # per framework, computed once per process
+_DONE = [0]  # forces this process has checked or built
+
+
+def _tidy() -> None:
+    """Between two forces, with garbage collection off (a command line run, __main__.py): what the last one
+    left in cycles is collected, then what lives on is frozen, so each collection looks at one force's
+    objects alone. With collection on (a test, a long-running server) Python's own schedule is left alone."""
+    if gc.isenabled():
+        return
+    if _DONE[0] > 1:
+        gc.collect()
+    gc.freeze()
+
+
+def _one_by_one(fn: Callable[[Path], R]) -> Callable[[Path], R]:
+    def each(folder: Path) -> R:
+        if _DONE[0]:
+            _tidy()
+        _DONE[0] += 1
+        return fn(folder)
+
+    return each
 
 
 def state() -> tuple[Path, dict[str, FrameworkBundle], Any, ParseCache | None]:
@@ -61,13 +84,14 @@ def each_force(
             import multiprocessing  # only when there is more than one force: it costs start-up time
 
             forked = "fork" in multiprocessing.get_all_start_methods()  # no fork on Windows: one process
+        each = _one_by_one(fn)
         if not forked or died is None:
             for folder in folders:
-                yield fn(folder)
+                yield each(folder)
             return
         from . import workers
 
-        yield from workers.run(fn, folders, min(jobs, len(folders)), died)
+        yield from workers.run(each, folders, min(jobs, len(folders)), died)
     finally:
         _STATE = None
         _SHARED.clear()

@@ -8,6 +8,10 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, StringConstraints, Tag
 
+from . import model_docs
+
+model_docs.install()  # before the first model: each module's field docstrings read once (model_docs.py)
+
 
 def _flag(v: Any) -> Any:
     """Only true or false: YAML 1.1's yes/no/on/off/y/n would be surprises in a file a person edits."""

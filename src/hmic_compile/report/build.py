@@ -3,26 +3,28 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar
-
-import jinja2
+from typing import TYPE_CHECKING, ClassVar
 
 from .. import __version__
 from ..checks import parallel
 from ..diagnostics import CommandError, Diagnostic, HmicError, Loc
 from ..inputs.cache import ParseCache
 from ..inputs.project import ForceBundle, FrameworkBundle, Project
-from .draft import Draft, draft_mark
-from .prose import ProseError, md_text
-from .render import FORMATS, TEMPLATE_NAMES, make_environment, packaged_templates, render
+from . import template_files as tf
+from .prose import ProseError
 from .round_record import ForceRecord, force_record
-from .templates import FolderLoader, TemplateRefused
+from .template_files import FORMATS, TEMPLATE_NAMES, packaged_templates
+from .uptodate import has_manifest, unchanged
 from .view import Report, build_report
-from .visible import shows
 from .write import manifest, recover, refuse_unsafe_out, write_atomic
+
+if TYPE_CHECKING:  # Jinja and the renderer load only when a force is rendered: not for one left unchanged
+    import jinja2
+
+    from .draft import Draft
 
 OUTPUT_NAMES = {"md": "report.md", "html": "report.html", "pdf": "report.pdf", "docx": "report.docx"}
 
@@ -67,6 +69,8 @@ def build_options(root: Path, formats: tuple[str, ...], draft: bool, numbered: b
         epoch = source_date_epoch()
     except SettingError as e:
         raise CommandError(str(e), usage=True) from None
+    from .draft import Draft
+
     commit = git_commit(root)
     return BuildOptions(formats, commit, epoch, Draft(build_date(epoch), commit) if draft else None, numbered)
 
@@ -79,13 +83,22 @@ def template_files(env: jinja2.Environment) -> tuple[tuple[str, str], ...]:
     """Every template file that can be loaded, with its hash, as (path, sha256): read once per environment.
 
     Only regular files of bounded size inside their templates folder are read (report/templates.py)."""
+    import jinja2
+
+    from .templates import FolderLoader
+
     loader = env.loader
     assert isinstance(loader, jinja2.ChoiceLoader)
     fs = loader.loaders[0]
     assert isinstance(fs, FolderLoader)
+    return folder_hashes(fs.folders)
+
+
+def folder_hashes(folders: list[str]) -> tuple[tuple[str, str], ...]:
+    """template_files.hashes, a refused file as its diagnostic."""
     try:
-        return fs.hashes()
-    except TemplateRefused as e:
+        return tf.hashes(folders)
+    except tf.Refused as e:
         raise HmicError([Diagnostic(Loc(e.path), e.code, e.text, hint=e.hint)]) from None
 
 
@@ -106,6 +119,9 @@ def _require_draft_mark(text: str, mark: str, fmt: str) -> None:
     """A draft must never pass for the published report, whatever templates a house style brings: the
     Markdown holds the mark; the HTML shows it to a reader (not in a comment, an attribute or an element
     the CSS hides); each PDF page shows it (checked as the pages are laid out, in pdf.html_to_pdf)."""
+    from .prose import md_text
+    from .visible import shows
+
     if fmt == "md" and md_text(mark) not in text:
         raise _no_draft_mark(fmt)
     if fmt == "html" and not shows(text, mark):
@@ -117,6 +133,9 @@ def build_force(
 ) -> dict[str, bytes]:
     """All output files of one force's report (of its view `report`, when made already), rendered in memory;
     raises HmicError on a template problem."""
+    from .draft import draft_mark
+    from .render import render
+
     report = report or build_report(project, fo, options.numbered)
     files: dict[str, bytes] = {}
     for fmt in options.formats:
@@ -146,20 +165,40 @@ def build_force(
                 raise HmicError([Diagnostic(Loc(folder), e.code, e.message, hint=e.hint)]) from None
         else:
             files[OUTPUT_NAMES[fmt]] = text.encode("utf-8")
+    files["manifest.json"] = recorder(project, fo, report, options, template_files(env))(files)
+    return files
+
+
+def recorder(
+    project: Project, fo: ForceBundle, report: Report, options: BuildOptions, templates: tuple[tuple[str, str], ...]
+) -> Callable[[dict[str, bytes]], bytes]:
+    """The manifest of a build of `fo` (its view `report`) with `options` and `templates`, given its outputs."""
     fb = project.framework_for(fo)
     inputs = [(d.rel, d.sha256) for d in [*fb.docs.values(), *fo.docs.values()]]
-    files["manifest.json"] = manifest(
-        version=__version__,
-        force=fo.key,
-        inputs=inputs,
-        templates=tuple(t for t in template_files(env) if not t[0].startswith(ROUND_TEMPLATES)),  # a round's never make a report
-        outputs=files,
-        git_commit=options.git_commit,
-        source_date_epoch=options.source_date_epoch,
-        draft_date=options.draft.date.isoformat() if options.draft else None,
-        numbered=report.paragraphs if options.numbered else None,
-    )
-    return files
+    templates = tuple(t for t in templates if not t[0].startswith(ROUND_TEMPLATES))  # a round's never make a report
+
+    def record(outputs: dict[str, bytes]) -> bytes:
+        return manifest(
+            version=__version__,
+            force=fo.key,
+            inputs=inputs,
+            templates=templates,
+            outputs=outputs,
+            git_commit=options.git_commit,
+            source_date_epoch=options.source_date_epoch,
+            draft_date=options.draft.date.isoformat() if options.draft else None,
+            numbered=report.paragraphs if options.numbered else None,
+        )
+
+    return record
+
+
+def is_unchanged(
+    target: Path, project: Project, fo: ForceBundle, report: Report, options: BuildOptions, templates: tuple[tuple[str, str], ...]
+) -> bool:
+    """Whether `target` holds what a build of `fo` with `options` would write (report/uptodate.py)."""
+    names = {OUTPUT_NAMES[f] for f in options.formats}
+    return has_manifest(target) and unchanged(target, names, recorder(project, fo, report, options, templates))
 
 
 @dataclass(frozen=True)
@@ -169,6 +208,7 @@ class ForceResult:
     written: tuple[str, ...] = ()
     diagnostics: tuple[Diagnostic, ...] = ()  # errors (the force was not built) and warnings
     record: ForceRecord | None = None  # what the framework's round needs of the report (report/round_record.py)
+    unchanged: bool = False  # its folder already held what the build would write, and was left as it was
     kind: ClassVar[str] = "force"
 
     @property
@@ -183,14 +223,16 @@ class _Job:
     templates: Path | None
     out: Path
     cache_dir: Path | None
+    rebuild: bool = False  # render and write even a force whose outputs are up to date
 
 
 _ENV: jinja2.Environment | None = None  # one per process
+_TEMPLATES: tuple[tuple[str, str], ...] | None = None  # the template files' hashes, read once per process
 
 
 def _build_folder(folder: Path) -> ForceResult:
     """Load, check, render and write one force: everything about it is checked before anything is written."""
-    global _ENV
+    global _ENV, _TEMPLATES
     root, frameworks, job, _ = parallel.state()
     target = job.out / folder.name
     fo, diags = parallel.load_and_check(folder)
@@ -199,9 +241,18 @@ def _build_folder(folder: Path) -> ForceResult:
         return ForceResult(folder.name, target, diagnostics=found)
     project = Project(root, frameworks, {fo.key: fo})
     try:
-        if _ENV is None:
-            _ENV = make_environment(job.templates, root, job.cache_dir)
+        # The view is made even for a force left unchanged: the framework's round needs its record.
         report = build_report(project, fo, job.options.numbered)
+        if not job.rebuild and has_manifest(target):
+            if _TEMPLATES is None:
+                _TEMPLATES = folder_hashes(tf.search_folders(job.templates, root))
+            if is_unchanged(target, project, fo, report, job.options, _TEMPLATES):
+                written = tuple(sorted([*(OUTPUT_NAMES[f] for f in job.options.formats), "manifest.json"]))
+                return ForceResult(folder.name, target, written, found, force_record(fo, report), unchanged=True)
+        if _ENV is None:
+            from .render import make_environment
+
+            _ENV = make_environment(job.templates, root, job.cache_dir)
         files = build_force(project, fo, _ENV, job.options, report)
         write_atomic(target, files, str(target))
     except HmicError as e:
@@ -218,25 +269,27 @@ def build_forces(
     out: Path,
     jobs: int = 1,
     cache_dir: Path | None = None,
+    rebuild: bool = False,
 ) -> Generator[ForceResult, None, None]:
     """Check and build each force folder, spread over `jobs` processes; one force's failure never stops the rest.
 
     The frameworks are loaded and checked by the caller, once, before any force is built. `cache_dir`
     is the cache root (checked by inputs/environment.py `cache`) for compiled templates and parsed YAML.
     An `out` where a build would replace its own inputs is refused here, before anything is built
-    (CommandError, exit 2).
+    (CommandError, exit 2). A force whose folder holds what its build would write is left as it is
+    (report/uptodate.py; ForceResult.unchanged), unless `rebuild`.
     """
     inputs = [root / "criteria", root / "evidence", root / "templates", packaged_templates()]
     keys = [f.name for f in folders] + sorted(frameworks)  # each force's report folder, and each framework's round
     refuse_unsafe_out(out, root, [*inputs, *([templates] if templates is not None else [])], keys)
-    return _build_forces(root, frameworks, folders, _Job(options, templates, out, cache_dir), jobs)
+    return _build_forces(root, frameworks, folders, _Job(options, templates, out, cache_dir, rebuild), jobs)
 
 
 def _build_forces(
     root: Path, frameworks: dict[str, FrameworkBundle], folders: list[Path], job: _Job, jobs: int
 ) -> Generator[ForceResult, None, None]:
-    global _ENV
-    _ENV = None
+    global _ENV, _TEMPLATES
+    _ENV, _TEMPLATES = None, None
     parse_cache = ParseCache(job.cache_dir) if job.cache_dir is not None else None
 
     def died(folder: Path, how: str, pid: int) -> ForceResult:
@@ -247,4 +300,4 @@ def _build_forces(
     try:
         yield from parallel.each_force(_build_folder, root, frameworks, folders, job, jobs, parse_cache, died)
     finally:
-        _ENV = None
+        _ENV, _TEMPLATES = None, None

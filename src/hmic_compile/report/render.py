@@ -11,25 +11,13 @@ import jinja2
 
 from ..diagnostics import Diagnostic, HmicError, Loc
 from ..inputs.cache import Entries, template_folder
-from ..inputs.files import inside, within
 from . import budget
 from .draft import Draft, draft_mark
 from .prose import ProseError, cell_filter, md_filter
+from .template_files import FORMATS as FORMATS  # re-exported: report/template_files.py holds it
+from .template_files import TEMPLATE_NAMES, packaged_templates, search_folders
 from .templates import FolderLoader, TemplateRefused
 from .view import Report
-
-FORMATS = ("md", "html", "pdf", "docx")  # docx is made from the view model by report/docx.py, not from a template
-
-
-# The PDF is the HTML template rendered with medium="pdf", which adds the paged-media stylesheet.
-TEMPLATE_NAMES = {"md": "report.md.j2", "html": "report.html.j2", "pdf": "report.html.j2"}
-
-
-def packaged_templates() -> Path:
-    """The default templates: inside the installed package, or the repository's top-level templates/."""
-    package = Path(__file__).resolve().parent.parent
-    packaged = package / "templates"
-    return packaged if packaged.is_dir() else package.parent.parent / "templates"
 
 
 def css_string(text: str) -> str:
@@ -71,37 +59,13 @@ class _CheckedBytecodeCache(jinja2.BytecodeCache):
             self.entries.write(bucket.key, self._checksum(bucket) + b"\n" + marshal.dumps(bucket.code))
 
 
-def _leads_out(shown: str) -> HmicError:
-    return HmicError(
-        [
-            Diagnostic(
-                Loc(shown),
-                "E205",
-                "is a symbolic link leading outside the project; hmic reads only what is inside it",
-                hint="replace the link with the folder itself, or with a link to a folder inside the project",
-            )
-        ]
-    )
-
-
 def make_environment(user_templates: Path | None, root: Path, cache_dir: Path | None = None) -> jinja2.Environment:
     """One environment: the user's templates first, then the project's, then the defaults (also as 'default/...').
 
     `cache_dir` is the cache root, already checked (inputs/environment.py `cache`). The project's templates/,
     or a --templates folder in the project, that is a symbolic link leading out of the project is refused (E205)."""
     default = packaged_templates()
-    search: list[str] = []
-    if user_templates is not None:
-        if within(user_templates, root) and not inside(user_templates, root):  # named on the command line, but a link in the project
-            raise _leads_out(str(user_templates).rstrip("/") + "/")
-        search.append(str(user_templates))
-    own = root / "templates"
-    if own.is_dir() or own.is_symlink():
-        if not inside(own, root):
-            raise _leads_out("templates/")
-        if own.resolve() != default.resolve():
-            search.append(str(own))
-    search.append(str(default))
+    search = search_folders(user_templates, root)
     loader = jinja2.ChoiceLoader([FolderLoader(search), jinja2.PrefixLoader({"default": FolderLoader([str(default)])})])
     # A template from --templates or the project's own templates/ runs in Jinja's immutable sandbox:
     # it cannot reach Python internals or change the report, and its cost is counted (budget.py).

@@ -24,6 +24,7 @@ from .prose import md_text
 from .render import make_environment, render_template
 from .round import PAGES, page_formats, round_view
 from .round_record import ForceRecord
+from .uptodate import same_files
 from .visible import shows
 from .write import sha256, write_atomic
 
@@ -38,6 +39,7 @@ class RoundResult:
     written: tuple[str, ...] = ()
     diagnostics: tuple[Diagnostic, ...] = ()
     note: str = ""
+    unchanged: bool = False  # made in memory, it was byte for byte what the folder held: left as it was
 
     @property
     def ok(self) -> bool:
@@ -49,6 +51,8 @@ class RoundResult:
 
     @property
     def line(self) -> str:
+        if self.ok and self.unchanged:
+            return f"unchanged: {self.target}/ (the round of {self.key})"
         if self.ok:
             pages = sorted({n for n in self.written if "/" not in n and n != "manifest.json"})
             data = sum(1 for n in self.written if n.startswith("data/"))
@@ -122,6 +126,7 @@ class _RoundJob:
     out: Path
     cache_dir: Path | None
     every: bool  # the build covers every force folder under evidence/
+    rebuild: bool = False  # write the round even when the folder already holds it
 
     def build(self, key: str, records: Sequence[ForceRecord], failed: int) -> RoundResult:
         target = self.out / key
@@ -138,6 +143,8 @@ class _RoundJob:
         try:
             env = make_environment(self.templates, self.root, self.cache_dir)
             files = round_files(self.frameworks[key], records, env, self.options)
+            if not self.rebuild and same_files(target, files):
+                return RoundResult(key, target, tuple(sorted(files)), unchanged=True)
             write_atomic(target, files, str(target))
         except HmicError as e:
             return RoundResult(key, target, diagnostics=tuple(e.diagnostics))
@@ -169,8 +176,13 @@ def build_site(
     out: Path,
     jobs: int = 1,
     cache_dir: Path | None = None,
+    rebuild: bool = False,
 ) -> Generator[ForceResult | RoundResult, None, None]:
-    """Every force of `folders` (report/build.py build_forces), then the round of each framework they follow."""
+    """Every force of `folders` (report/build.py build_forces), then the round of each framework they follow.
+
+    A round is made in memory after every build that covers every force (a force left unchanged gives its
+    record too); when its folder already holds exactly those files, byte for byte, it is left untouched
+    (RoundResult.unchanged), unless `rebuild`."""
     every = {f.name for f in folders} >= {f.name for f in force_folders(root, None, Diagnostics())}
-    forces = build_forces(root, frameworks, folders, options, templates, out, jobs, cache_dir)  # refuses an unsafe --out at once
-    return _with_rounds(forces, _RoundJob(root, frameworks, options, templates, out, cache_dir, every))
+    forces = build_forces(root, frameworks, folders, options, templates, out, jobs, cache_dir, rebuild)  # refuses an unsafe --out at once
+    return _with_rounds(forces, _RoundJob(root, frameworks, options, templates, out, cache_dir, every, rebuild))

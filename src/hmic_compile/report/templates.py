@@ -9,15 +9,16 @@ a file is at most MAX_TEMPLATE_BYTES (E016) and UTF-8 when it is a template (E01
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Callable, Iterator
 
 import jinja2
 
-from ..inputs.files import NotRegular, TooLarge, inside, read_regular
+from ..inputs.files import inside
+from . import template_files
+from .template_files import MAX_TEMPLATE_BYTES, Refused
 
-MAX_TEMPLATE_BYTES = 2 * 1024 * 1024
+__all__ = ["MAX_TEMPLATE_BYTES", "FolderLoader", "TemplateRefused"]
 
 
 class TemplateRefused(jinja2.TemplateError):
@@ -27,6 +28,10 @@ class TemplateRefused(jinja2.TemplateError):
     def __init__(self, code: str, message: str, hint: str, path: str = ""):
         super().__init__(message)
         self.code, self.text, self.hint, self.path = code, message, hint, path
+
+    @classmethod
+    def of(cls, e: Refused) -> TemplateRefused:
+        return cls(e.code, e.text, e.hint, e.path)
 
 
 def _pieces(name: str) -> list[str]:
@@ -39,15 +44,6 @@ def _pieces(name: str) -> list[str]:
             "name a template by its path inside the templates folder, with no '..', leading '/' or '\\'",
         )
     return [p for p in steps if p and p != "."]
-
-
-def _escaping(name: str, path: str) -> TemplateRefused:
-    return TemplateRefused(
-        "E014",
-        f"template '{name}' is a symbolic link leading outside its templates folder",
-        "replace the link with the file itself; hmic reads only what is inside the templates folder",
-        path,
-    )
 
 
 class FolderLoader(jinja2.BaseLoader):
@@ -63,11 +59,15 @@ class FolderLoader(jinja2.BaseLoader):
         for folder, base in zip(self.folders, self._bases, strict=True):
             path = os.path.join(folder, *pieces)
             if not inside(path, base):
-                raise _escaping(template, path)
+                raise TemplateRefused.of(template_files.escaping(template, path))
             real = os.path.realpath(path)
             if not os.path.exists(real) or os.path.isdir(real):
                 continue  # not in this folder: the next one may have it
-            text = _decode(read_template(real, template, path), template, path)
+            try:
+                raw = template_files.read_template(real, template, path)
+            except Refused as e:
+                raise TemplateRefused.of(e) from None
+            text = _decode(raw, template, path)
             mtime = os.stat(real).st_mtime_ns
 
             def uptodate(real: str = real, mtime: int = mtime) -> bool:
@@ -85,58 +85,17 @@ class FolderLoader(jinja2.BaseLoader):
     def files(self) -> Iterator[tuple[str, str]]:
         """Every file of every folder as (name, path), the first folder's file of a name first; an entry that
         leads outside its folder is refused, as get_source would refuse it."""
-        for folder, base in zip(self.folders, self._bases, strict=True):
-            yield from _walk(folder, "", base, {base})
+        try:
+            yield from template_files.files(self.folders)
+        except Refused as e:
+            raise TemplateRefused.of(e) from None
 
     def hashes(self) -> tuple[tuple[str, str], ...]:
-        """(name, sha256) of every file that can be loaded, the one found first of each name."""
-        out: dict[str, str] = {}
-        for name, path in self.files():
-            if name not in out:
-                out[name] = hashlib.sha256(read_template(os.path.realpath(path), name, path)).hexdigest()
-        return tuple(sorted(out.items()))
-
-
-def _walk(folder: str, prefix: str, base: str, seen: set[str]) -> Iterator[tuple[str, str]]:
-    """Files under `folder` (names relative to the templates folder), following links only while they stay
-    inside `base`, each folder once (a link to a folder above it would otherwise never end)."""
-    try:
-        entries = sorted(os.scandir(folder), key=lambda e: e.name)
-    except OSError as e:
-        raise TemplateRefused(
-            "E015", f"cannot read the templates folder '{prefix or '.'}': {e.strerror or e}", "check its permissions", folder
-        ) from None
-    for entry in entries:
-        name = f"{prefix}{entry.name}"
-        if entry.is_symlink() and not inside(entry.path, base):
-            raise _escaping(name, entry.path)
-        if entry.is_dir():
-            real = os.path.realpath(entry.path)
-            if real not in seen:
-                seen.add(real)
-                yield from _walk(entry.path, f"{name}/", base, seen)
-        else:
-            yield name, entry.path
-
-
-def read_template(real: str, name: str, path: str) -> bytes:
-    """The bytes of template `name` (at `path`, resolved to `real`): a regular file of at most
-    MAX_TEMPLATE_BYTES, never a pipe or a device."""
-    try:
-        return read_regular(real, MAX_TEMPLATE_BYTES)
-    except NotRegular as e:
-        raise TemplateRefused(
-            "E015", f"template '{name}' is {e.kind}, not a regular file", "replace it with a regular file, or remove it", path
-        ) from None
-    except TooLarge as e:
-        raise TemplateRefused(
-            "E016",
-            f"template '{name}' is {e.size:,} bytes, over the {MAX_TEMPLATE_BYTES:,}-byte limit",
-            "make it smaller: a template lays the report out, the report's text comes from the evidence",
-            path,
-        ) from None
-    except OSError as e:
-        raise TemplateRefused("E015", f"cannot read template '{name}': {e.strerror or e}", "check its permissions", path) from None
+        """(name, sha256) of every file that can be loaded, the one found first of each name (template_files.hashes)."""
+        try:
+            return template_files.hashes(self.folders)
+        except Refused as e:
+            raise TemplateRefused.of(e) from None
 
 
 def _decode(raw: bytes, name: str, path: str) -> str:

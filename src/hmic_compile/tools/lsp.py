@@ -9,6 +9,7 @@ unsaved text read in place of their files, 200 ms after the last change.
 from __future__ import annotations
 
 import asyncio
+import gc
 import re
 from pathlib import Path
 from typing import Any
@@ -265,4 +266,5 @@ def completion(ls: HmicLanguageServer, params: t.CompletionParams) -> t.Completi
 
 def serve_stdio() -> None:
     """Speak LSP on stdin and stdout until the editor says exit."""
+    gc.enable()  # an editor's session runs for hours: the command line turned garbage collection off (__main__.py)
     server.start_io()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import html
 import json
 import os
@@ -15,9 +16,11 @@ from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
 
-from ..checks.project import check_project
+import jinja2
+
 from ..diagnostics import Diagnostic, HmicError, Loc, summary
-from ..inputs.project import Project, load_project
+from ..inputs.environment import parse_cache
+from ..inputs.project import Project
 from ..report.build import BuildOptions, build_force
 from ..report.render import make_environment
 from ..report.round_record import force_record
@@ -25,11 +28,12 @@ from ..report.site import round_files
 from ..report.view import build_report
 from .serve_http import HOST, TIMEOUT_SECONDS, LoopbackServer, host_allowed, safe_header
 from .serve_pages import LIVE_JS, diagnostics_page, html_page, wrapper
+from .serve_push import EVENTS_PATH, Changes, Loaded, changed_paths, forces_changed, stream, watch
 
 HTML = "text/html; charset=utf-8"
 CONTENT_TYPES = {"html": HTML, "md": "text/markdown; charset=utf-8", "csv": "text/csv; charset=utf-8", "json": "application/json"}
 WATCHED = ("criteria", "evidence", "templates")
-SETTLE_SECONDS = 0.1  # how long files must stand still before they are read
+SETTLE_SECONDS = 0.02  # how long files must stand still before they are read
 
 # The report keeps its own Content-Security-Policy (no scripts). The live reload lives in the wrapper
 # page around it, so the report served is byte for byte the one `hmic build` writes.
@@ -80,6 +84,10 @@ class Site:
         self._diags: list[Diagnostic] = []
         self._pages: dict[str, bytes] = {}
         self._rounds: dict[str, dict[str, bytes]] = {}
+        self.changes = Changes()  # what the pages' event streams wait on (serve_push.py)
+        self._loaded = Loaded(root, force, parse_cache())  # re-read a force at a time
+        self._env: jinja2.Environment | None = None  # one for every rebuild, until a template file changes
+        self._template_files: tuple[tuple[str, int, int], ...] = ()
 
     # -- watching --
 
@@ -106,8 +114,8 @@ class Site:
                     out.append((p, st.st_mtime_ns, st.st_size))
         return tuple(out)
 
-    def refresh(self) -> bool:
-        """Re-read the project if anything changed; True when it did."""
+    def refresh(self, changed: object = None) -> bool:
+        """Re-read the project if anything changed (a file event's paths are only a hint); True when it did."""
         sig = self.signature()
         if sig == self._signature:
             return False
@@ -116,13 +124,21 @@ class Site:
         time.sleep(SETTLE_SECONDS)
         if self.signature() != sig:
             return False
-        project, diags = load_project(self.root, [self.force] if self.force else None)
-        check_project(project, diags)
+        # Only the forces whose files changed are read again, when nothing else did (serve_push.Loaded).
+        names = forces_changed(self.root, changed_paths(self._signature, sig)) if self._signature else None
+        partial = names is not None and self._loaded.reload(names)
+        if not partial:
+            self._loaded.load_all()
+        template_files = tuple(e for e in sig if not any(e[0].startswith(f"{self.root / top}{os.sep}") for top in ("criteria", "evidence")))
         with self._lock:
             self._signature = sig
-            self._project, self._diags, self._pages, self._rounds = project, diags.sorted(), {}, {}
+            self._project, self._diags, self._rounds = self._loaded.project(), self._loaded.diagnostics(), {}  # a round shows every force
+            self._pages = {k: v for k, v in self._pages.items() if partial and names is not None and k not in names}
+            if template_files != self._template_files:
+                self._env, self._template_files = None, template_files
             self.generation += 1
             self.rebuilt = time.strftime("%H:%M:%S")
+        self.changes.bump(self.generation)
         errors = sum(d.is_error for d in self._diags)
         self.log(
             f"read the project ({summary(self._diags)})"
@@ -161,8 +177,9 @@ class Site:
                 page = diagnostics_page(key, own or [Diagnostic(Loc(f"evidence/{key}"), "E204", f"no force '{key}' could be read")])
             else:
                 try:
-                    env = make_environment(self.templates, self.root)
-                    page = build_force(project, fo, env, BuildOptions(formats=("html",)))["report.html"]
+                    if self._env is None:
+                        self._env = make_environment(self.templates, self.root)
+                    page = build_force(project, fo, self._env, BuildOptions(formats=("html",)))["report.html"]
                 except HmicError as e:
                     page = diagnostics_page(key, e.diagnostics)
             self._pages[key] = page
@@ -194,8 +211,9 @@ class Site:
                 try:
                     forces = sorted((fo for fo in project.forces.values() if fo.framework_key == key), key=lambda fo: fo.key)
                     records = [force_record(fo, build_report(project, fo)) for fo in forces]
-                    env = make_environment(self.templates, self.root)
-                    files = round_files(project.frameworks[key], records, env, BuildOptions(formats=("html",)))
+                    if self._env is None:
+                        self._env = make_environment(self.templates, self.root)
+                    files = round_files(project.frameworks[key], records, self._env, BuildOptions(formats=("html",)))
                 except HmicError as e:
                     files = {"index.html": diagnostics_page(key, e.diagnostics)}
             self._rounds[key] = files
@@ -258,6 +276,9 @@ class _Handler(BaseHTTPRequestHandler):
             r = Response(HTTPStatus.MISDIRECTED_REQUEST, "text/plain; charset=utf-8", b"hmic serve answers only 127.0.0.1 and localhost\n")
             self._send(r, send_body)
             return
+        if send_body and urlsplit(self.path).path == EVENTS_PATH:  # the page's live updates (serve_push.stream)
+            stream(self, self.site.changes, self.site.status)
+            return
         try:
             r = self.site.route(self.path)
         except Exception:  # a bug in hmic: keep serving, and show it rather than a blank page  # noqa: BLE001
@@ -305,10 +326,10 @@ class Server:
         return f"http://{HOST}:{port}/"
 
     def _watch(self) -> None:
-        while not self._stop.wait(self.interval):
-            self.site.refresh()
+        watch(self.site.watched, self.site.refresh, self._stop, self.interval)
 
     def start(self) -> Server:
+        gc.enable()  # a server runs for hours: the command line turned garbage collection off (__main__.py)
         self.site.refresh()
         for target in (self.httpd.serve_forever, self._watch):
             t = threading.Thread(target=target, name=f"hmic-serve-{target.__name__}", daemon=True)
@@ -323,6 +344,7 @@ class Server:
 
     def stop(self) -> None:
         self._stop.set()
+        self.site.changes.stop()  # the event streams end now
         self.httpd.shutdown()
         self.httpd.server_close()
         for t in self._threads:

@@ -1,5 +1,5 @@
 """The pages `hmic serve` shows around a report or a round: the wrapper that reloads it in place, the input's
-problems in its stead, and the script of the live reload (tools/serve.py serves them)."""
+problems in its stead, and the script of the live reload, pushed by tools/serve_push.py (tools/serve.py serves them)."""
 
 from __future__ import annotations
 
@@ -8,12 +8,17 @@ import html
 from ..diagnostics import Diagnostic, summary
 
 LIVE_JS = """\
-// hmic serve: reload the report when the inputs change, keeping the reader's place.
+// hmic serve: reload the page shown (the round's, or a report it links to) in place when the inputs change
+// (pushed by the server: /_hmic/events), keeping the reader's place across an error page and its recovery.
 (function () {
   var frame = document.getElementById("report");
   var status = document.getElementById("status");
   var list = document.getElementById("diagnostics");
   var generation = null;
+  var place = null;  // the page's scroll position before a reload: an error page's is never taken for it
+  function isPage() {
+    try { return !frame.contentDocument.querySelector("[data-hmic-problems]"); } catch (e) { return false; }
+  }
   function show(data) {
     status.textContent = data.summary + " \\u00b7 rebuilt " + data.rebuilt;
     list.textContent = "";
@@ -23,28 +28,43 @@ LIVE_JS = """\
       list.appendChild(li);
     });
   }
+  frame.addEventListener("load", function () {
+    if (isPage() && place) {
+      try { frame.contentWindow.scrollTo(place[0], place[1]); } catch (e) {}
+      place = null;  // a page the reader goes to next starts at its top
+    }
+  });
   function reload(g) {
-    var x = 0, y = 0;
-    try { x = frame.contentWindow.scrollX; y = frame.contentWindow.scrollY; } catch (e) {}
-    frame.addEventListener("load", function restore() {
-      frame.removeEventListener("load", restore);
-      try { frame.contentWindow.scrollTo(x, y); } catch (e) {}
-    });
-    // The page the reader is on (the round's index, or a report it links to), reloaded in place.
+    if (isPage()) {
+      try { place = [frame.contentWindow.scrollX, frame.contentWindow.scrollY]; } catch (e) {}
+    }
     try { frame.contentWindow.location.reload(); } catch (e) { frame.src = frame.dataset.src + "?g=" + g; }
   }
-  function poll() {
+  function update(data) {
+    if (generation !== null && data.generation !== generation) { reload(data.generation); }
+    generation = data.generation;
+    show(data);
+  }
+  function poll() {  // without EventSource: ask now and then
     fetch("/_hmic/status", {cache: "no-store"}).then(function (r) { return r.json(); }).then(function (data) {
-      if (generation !== null && data.generation !== generation) { reload(data.generation); }
-      generation = data.generation;
-      show(data);
+      update(data);
       setTimeout(poll, 700);
     }).catch(function () {
       status.textContent = "hmic serve has stopped; start it again and reload this page";
       setTimeout(poll, 3000);
     });
   }
-  poll();
+  function listen() {  // the server pushes each rebuild; a stream it closes is reopened by the browser
+    var events = new EventSource("/_hmic/events");
+    events.onmessage = function (e) { update(JSON.parse(e.data)); };
+    events.onerror = function () {
+      if (events.readyState === EventSource.CLOSED) {  // refused (busy): try again in a moment
+        status.textContent = "hmic serve is busy or has stopped; trying again";
+        setTimeout(listen, 3000);
+      }
+    };
+  }
+  if (window.EventSource) { listen(); } else { poll(); }
 })();
 """
 
@@ -72,7 +92,7 @@ def diagnostics_page(key: str, diags: list[Diagnostic]) -> bytes:
     lines = "\n".join(html.escape(d.text()) for d in diags)
     return html_page(
         f"{key}: problems in the input",
-        f"<main>\n<h1>{html.escape(key)}: the report cannot be built</h1>\n"
+        f"<main data-hmic-problems>\n<h1>{html.escape(key)}: the report cannot be built</h1>\n"
         f"<p>{html.escape(summary(diags))}. Fix them and save: this page updates by itself.</p>\n<pre>{lines}</pre>\n</main>",
     )
 
