@@ -208,3 +208,43 @@ def test_forces_changed() -> None:
     assert serve_push.forces_changed(root, ["/p/evidence/a-2024/force.yaml", "/p/criteria/2024/framework.yaml"]) is None
     assert serve_push.forces_changed(root, ["/p/evidence/a-2024"]) is None  # a folder added or removed
     assert serve_push.forces_changed(root, ["/p/templates/report.html.j2"]) is None
+
+
+def test_the_round_is_pushed_too_and_reloads_in_place(server: Server, root: Path) -> None:
+    code, headers, _ = get(server, "/")
+    assert code == 302 and headers["Location"] == "/2024/"  # the round is the landing page
+    body = get(server, "/2024/")[2]
+    assert b'src="index.html"' in body and b'<script src="/_hmic/live.js"></script>' in body
+    js = get(server, "/_hmic/live.js")[2]
+    assert b"location.reload()" in js and b'new EventSource("/_hmic/events")' in js
+    events = Events(server)
+    try:
+        events.head()
+        assert events.event()["generation"] == 1
+        assert b"Pushshire" not in get(server, "/2024/index.html")[2]
+        force = root / "evidence" / KEY / "force.yaml"
+        save(force, force.read_text(encoding="utf-8").replace("Testshire", "Pushshire"))
+        assert events.event()["generation"] == 2
+        assert b"Pushshire" in get(server, "/2024/index.html")[2]  # the round is made again from the force re-read
+    finally:
+        events.close()
+
+
+def test_the_idle_timeout_never_cuts_a_live_stream(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from hmic_compile.tools.serve import _Handler
+
+    monkeypatch.setattr(_Handler, "timeout", 0.3)  # the server's idle timeout, far shorter than the stream
+    monkeypatch.setattr(serve_push, "HEARTBEAT_SECONDS", 0.1)
+    srv = Server(Site(root), port=0, interval=0.05).start()
+    events = Events(srv)
+    try:
+        events.head()
+        assert events.event()["generation"] == 1
+        time.sleep(1.0)  # past the timeout three times over: the stream writes, so it is not idle
+        force = root / "evidence" / KEY / "force.yaml"
+        save(force, force.read_text(encoding="utf-8").replace("Testshire", "Pushshire"))
+        assert events.event()["generation"] == 2
+        assert srv.site.changes.streams == 1
+    finally:
+        events.close()
+        srv.stop()
