@@ -26,10 +26,10 @@ from .console import (
     err,
     out,
     print_diagnostics,
-    report_builds,
     report_created,
     run_cache,
 )
+from .console_build import frameworks_to_build, report_builds
 from .diagnostics import CommandError, HmicError
 
 app = typer.Typer(
@@ -116,10 +116,11 @@ def validate(
 
     Example: hmic validate --format github
     """
-    from .checks.validate import validate as run
+    from .checks.validate import remembered
     from .inputs.environment import repository_prefix
 
-    result = run(root, forces, os.cpu_count() or 1, run_cache(format.value).parse())
+    cache = run_cache(format.value)
+    result = remembered(root, forces, os.cpu_count() or 1, cache.folder, cache.parse())
     prefix = repository_prefix(root)  # CI names files by their path in the repository
     print_diagnostics(result.diagnostics, format.value, strict, prefix if format in (OutputFormat.sarif, OutputFormat.github) else "")
     append_step_summary(result.diagnostics, "hmic validate", prefix)
@@ -182,27 +183,26 @@ def build(
 
     Example: hmic build norfolk-2007 --out build --format md,html,pdf,docx --draft --numbered
     """
-    from .checks.project import frameworks_first
     from .inputs.environment import repository_prefix
-    from .report.build import build_options, output_formats
-    from .report.site import build_site
+    from .report.options import build_options, output_formats
+    from .report.replay import Memo
 
     formats = output_formats(format)
     cache = run_cache(diagnostics.value)
     prefix = repository_prefix(root) if diagnostics is BuildDiagnostics.github else ""  # as validate --format github
+    memo = Memo(cache.folder, root, forces, out, templates, lambda: build_options(root, formats, draft, numbered))
+    if not rebuild and (record := memo.recall()):  # a build that would change nothing, told from the last one's record
+        raise typer.Exit(1 if report_builds(record.replayed(), record.keys, diagnostics.value, record.found, prefix) else 0)
+    from .report.site import build_site
+
     # The frameworks first, once: every force depends on them. Then each force is checked and built
     # on its own (spread over the cores), so one force's problems never stop the others.
-    frameworks, folders, diags = frameworks_first(root, forces, cache.parse())
-    if diags.errors:
-        print_diagnostics(diags.sorted(), diagnostics.value, prefix=prefix)
-        err("nothing was written")
-        raise typer.Exit(1)
-    if not folders:
-        err("error: no force to build: evidence/ holds no force folder")
-        raise typer.Exit(1)
-    options = build_options(root, formats, draft, numbered)
+    frameworks, folders, diags = frameworks_to_build(root, forces, cache.parse(), diagnostics.value, prefix)
+    options = memo.options or build_options(root, formats, draft, numbered)
     results = build_site(root, frameworks, folders, options, templates, out, jobs or os.cpu_count() or 1, cache.folder, rebuild)
-    failed = report_builds(results, [f.name for f in folders], diagnostics.value, diags.sorted(), prefix)
+    keys, found = [f.name for f in folders], diags.sorted()
+    failed = report_builds(memo.recording(results), keys, diagnostics.value, found, prefix)
+    memo.remember(keys, found)  # only a build whose every force and round was built
     raise typer.Exit(1 if failed else 0)
 
 

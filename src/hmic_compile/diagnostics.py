@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import json
 import re
 import unicodedata
@@ -158,6 +157,22 @@ class Diagnostic:
         return d
 
 
+def plain_diagnostics(diags: Iterable[Diagnostic]) -> list[tuple[str, int, int, str, str, str, str]]:
+    """Diagnostics as plain data (for marshal, in the cache: inputs/cache.py), read back by `from_plain_diagnostics`."""
+    return [(d.loc.path, d.loc.line, d.loc.col, d.code, d.message, d.severity.value, d.hint) for d in diags]
+
+
+def from_plain_diagnostics(rows: Any) -> list[Diagnostic]:
+    """The diagnostics of `plain_diagnostics`; ValueError when `rows` are not what it makes."""
+    out = []
+    for row in rows:
+        path, line, col, code, message, severity, hint = row
+        if not all(type(v) is str for v in (path, code, message, severity, hint)) or type(line) is not int or type(col) is not int:
+            raise ValueError("not a diagnostic")
+        out.append(Diagnostic(Loc(path, line, col), code, message, Severity(severity), hint))
+    return out
+
+
 def sort_key(d: Diagnostic) -> tuple[str, int, int, str, str]:
     return (d.loc.path, d.loc.line, d.loc.col, d.code, d.message)
 
@@ -233,5 +248,7 @@ def one_of(value: str, choices: Iterable[str], most: int = HINT_CHOICES) -> str:
     choices = list(dict.fromkeys(choices))
     if len(choices) <= most:
         return ", ".join(choices)
+    import difflib  # only when a suggestion is made
+
     shown = difflib.get_close_matches(value, choices, n=most - 2, cutoff=0)
     return ", ".join(shown) + f" and {len(choices) - len(shown)} more"

@@ -1,17 +1,22 @@
-"""`hmic validate`'s work: the frameworks checked once, then every force on its own, over the cores."""
+"""`hmic validate`'s work: the frameworks checked once, then every force on its own, over the cores.
+
+A result is remembered in the cache under the digest of everything it depends on (inputs/snapshot.py:
+every file under criteria/ and evidence/, byte for byte, hmic itself, the forces named), and a run that
+finds the same digest prints it again without loading a model: the same files give the same problems. Any
+change to any file, or to hmic, checks everything again in full.
+"""
 
 from __future__ import annotations
 
+import marshal
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from ..diagnostics import Diagnostic
-from .parallel import check_died, check_folder, each_force
-from .project import frameworks_first
+from ..diagnostics import Diagnostic, from_plain_diagnostics, plain_diagnostics
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the checks load only when a run checks: not for a result remembered
     from ..inputs.cache import ParseCache
 
 
@@ -49,6 +54,9 @@ class Validation:
 
 def validate(root: Path, forces: list[str] | None, jobs: int, cache: ParseCache | None = None) -> Validation:
     """Check every framework, then each force (all, or those named) in its own worker."""
+    from .parallel import check_died, check_folder, each_force
+    from .project import frameworks_first
+
     frameworks, folders, found = frameworks_first(root, forces, cache)
     by_framework: dict[str, list[Diagnostic]] = {}
     for d in found.items:
@@ -73,3 +81,55 @@ def validate(root: Path, forces: list[str] | None, jobs: int, cache: ParseCache 
         _checked((f.name for f in folders), by_force),
         tuple(sorted(unchecked)),
     )
+
+
+# --- a result remembered ---------------------------------------------------------------------------
+
+
+def _plain(v: Validation) -> tuple[Any, ...]:
+    def names(c: Checked) -> tuple[tuple[str, ...], ...]:
+        return (c.names, c.with_errors, c.with_warnings)
+
+    return (v.frameworks, v.forces, plain_diagnostics(v.diagnostics), names(v.framework_folders), names(v.force_folders), v.unchecked)
+
+
+def _names(value: Any) -> tuple[str, ...]:
+    if type(value) is not tuple or not all(type(n) is str for n in value):
+        raise ValueError("not names")
+    return value
+
+
+def _from_plain(value: Any) -> Validation:
+    frameworks, forces, diags, fw, fo, unchecked = value
+    if type(frameworks) is not int or type(forces) is not int:
+        raise ValueError("not counts")
+    return Validation(
+        frameworks,
+        forces,
+        from_plain_diagnostics(diags),
+        Checked(*(_names(n) for n in fw)),
+        Checked(*(_names(n) for n in fo)),
+        _names(unchecked),
+    )
+
+
+def remembered(root: Path, forces: list[str] | None, jobs: int, cache_folder: Path | None, parse: ParseCache | None = None) -> Validation:
+    """`validate`, or the result of a run on exactly the same files (see the module's docstring)."""
+    if cache_folder is None:
+        return validate(root, forces, jobs, parse)
+    from ..inputs.cache import Entries, results_folder
+    from ..inputs.snapshot import digest
+
+    key = digest("validate", root, str(root), forces)
+    entries = Entries(results_folder(cache_folder))
+    if key is not None:
+        payload = entries.read(key)
+        if payload is not None:
+            try:
+                return _from_plain(marshal.loads(payload))
+            except (ValueError, TypeError, EOFError):
+                pass  # not an entry this version of hmic wrote: checked in full, and written again
+    result = validate(root, forces, jobs, parse)
+    if key is not None and digest("validate", root, str(root), forces) == key:  # nothing changed while it was checked
+        entries.write(key, marshal.dumps(_plain(result)))
+    return result

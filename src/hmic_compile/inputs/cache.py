@@ -29,8 +29,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from .. import __version__
 from .files import NotRegular, TooLarge, create_exclusive, read_regular
 
@@ -44,18 +42,25 @@ _HEADER = struct.Struct(f">{len(MAGIC)}sQ32s")  # magic, payload length, SHA-256
 
 @functools.lru_cache(maxsize=1)  # the same for every cache of this process
 def _fingerprint() -> str:
+    from .snapshot import library  # PyYAML's files, libyaml's extension among them, without importing it
+
     here = Path(__file__).parent
     h = hashlib.sha256()
     for name in ("loader.py", "characters.py", "cache.py"):
         with contextlib.suppress(OSError):
             h.update((here / name).read_bytes())
-    parts = (__version__, yaml.__version__, str(getattr(yaml, "__with_libyaml__", False)), str(marshal.version), sys.version)
-    h.update("\0".join(parts).encode())
+    parts = (__version__, str(marshal.version), sys.version)
+    h.update("\0".join(parts).encode() + b"\0" + library("yaml"))
     return h.hexdigest()[:16]
 
 
 def yaml_folder(root: Path) -> Path:
     return root / f"yaml-{_fingerprint()}"
+
+
+def results_folder(root: Path) -> Path:
+    """Results remembered between runs (checks/validate.py, report/replay.py), each under the SHA-256 of all it depends on."""
+    return root / "results"
 
 
 def template_folder(root: Path, sandboxed: bool) -> Path:
@@ -122,7 +127,8 @@ def check_root(root: Path) -> str | None:
             return f"cannot be checked ({above}: {e.strerror or e})"
         if st.st_mode & 0o002 and not st.st_mode & stat.S_ISVTX:
             return f"lies in {above}, which anybody can write"
-    used = (real, yaml_folder(real), template_folder(real, False).parent, template_folder(real, False), template_folder(real, True))
+    templates = template_folder(real, False)
+    used = (real, yaml_folder(real), results_folder(real), templates.parent, templates, template_folder(real, True))
     for create in (False, True):  # first what is there, so that nothing is made in a folder that is not used
         for folder in used:
             problem = check_folder(folder, create)

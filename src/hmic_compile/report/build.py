@@ -6,74 +6,25 @@ import functools
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING
 
 from .. import __version__
 from ..checks import parallel
-from ..diagnostics import CommandError, Diagnostic, HmicError, Loc
+from ..diagnostics import Diagnostic, HmicError, Loc
 from ..inputs.cache import ParseCache
 from ..inputs.project import ForceBundle, FrameworkBundle, Project
 from . import template_files as tf
+from .options import OUTPUT_NAMES, BuildOptions, build_options, output_formats
 from .prose import ProseError
-from .round_record import ForceRecord, force_record
-from .template_files import FORMATS, TEMPLATE_NAMES, packaged_templates
+from .results import ForceResult
+from .round_record import force_record
+from .template_files import TEMPLATE_NAMES, packaged_templates
 from .uptodate import has_manifest, unchanged
 from .view import Report, build_report
 from .write import manifest, recover, refuse_unsafe_out, write_atomic
 
 if TYPE_CHECKING:  # Jinja and the renderer load only when a force is rendered: not for one left unchanged
     import jinja2
-
-    from .draft import Draft
-
-OUTPUT_NAMES = {"md": "report.md", "html": "report.html", "pdf": "report.pdf", "docx": "report.docx"}
-
-
-def output_formats(text: str) -> tuple[str, ...]:
-    """The formats a comma-separated --format asks for; a usage error when one is unknown or cannot be made here."""
-    formats = tuple(f.strip() for f in text.split(",") if f.strip())
-    bad = [f for f in formats if f not in FORMATS]
-    if bad or not formats:
-        raise CommandError(
-            f"unknown format {', '.join(bad) or '(none)'}", f"expected a comma-separated list of: {', '.join(FORMATS)}", True
-        )
-    if "pdf" in formats:
-        from .pdf import INSTALL_HINT, unavailable
-
-        why = unavailable()
-        if why:
-            raise CommandError(why, INSTALL_HINT, usage=True)
-    if "docx" in formats:
-        from . import docx
-
-        why = docx.unavailable()
-        if why:
-            raise CommandError(why, docx.INSTALL_HINT, usage=True)
-    return formats
-
-
-@dataclass(frozen=True)
-class BuildOptions:
-    formats: tuple[str, ...] = ("md", "html")
-    git_commit: str | None = None
-    source_date_epoch: int | None = None
-    draft: Draft | None = None  # mark every page "DRAFT — for factual accuracy check", with the date and commit
-    numbered: bool = False  # number every paragraph and list item of the findings (report/numbering.py)
-
-
-def build_options(root: Path, formats: tuple[str, ...], draft: bool, numbered: bool = False) -> BuildOptions:
-    """What a build takes from outside the project, read once here: the git commit, SOURCE_DATE_EPOCH and the date."""
-    from ..inputs.environment import SettingError, build_date, git_commit, source_date_epoch
-
-    try:
-        epoch = source_date_epoch()
-    except SettingError as e:
-        raise CommandError(str(e), usage=True) from None
-    from .draft import Draft
-
-    commit = git_commit(root)
-    return BuildOptions(formats, commit, epoch, Draft(build_date(epoch), commit) if draft else None, numbered)
-
 
 ROUND_TEMPLATES = "round/"  # the templates of a framework's round (report/site.py), not of a force's report
 
@@ -202,22 +153,6 @@ def is_unchanged(
 
 
 @dataclass(frozen=True)
-class ForceResult:
-    key: str
-    target: Path
-    written: tuple[str, ...] = ()
-    diagnostics: tuple[Diagnostic, ...] = ()  # errors (the force was not built) and warnings
-    record: ForceRecord | None = None  # what the framework's round needs of the report (report/round_record.py)
-    unchanged: bool = False  # its folder already held what the build would write, and was left as it was
-    kind: ClassVar[str] = "force"
-
-    @property
-    def ok(self) -> bool:
-        """Built: files written and no error. A force never counts as built with nothing written."""
-        return bool(self.written) and not any(d.is_error for d in self.diagnostics)
-
-
-@dataclass(frozen=True)
 class _Job:
     options: BuildOptions
     templates: Path | None
@@ -301,3 +236,6 @@ def _build_forces(
         yield from parallel.each_force(_build_folder, root, frameworks, folders, job, jobs, parse_cache, died)
     finally:
         _ENV, _TEMPLATES = None, None
+
+
+__all__ = ["OUTPUT_NAMES", "BuildOptions", "ForceResult", "build_force", "build_forces", "build_options", "output_formats"]

@@ -10,56 +10,24 @@ from __future__ import annotations
 from collections.abc import Generator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 import jinja2
 
 from .. import __version__
 from ..diagnostics import Diagnostic, Diagnostics, HmicError, Loc, json_text
 from ..inputs.project import FrameworkBundle, force_folders
-from .build import BuildOptions, ForceResult, build_forces, template_files
+from .build import BuildOptions, build_forces, template_files
 from .draft import draft_mark
 from .opendata import data_files
 from .prose import md_text
 from .render import make_environment, render_template
+from .results import ForceResult, RoundResult
 from .round import PAGES, page_formats, round_view
 from .round_record import ForceRecord
 from .uptodate import same_files
 from .visible import shows
 from .write import sha256, write_atomic
-
-
-@dataclass(frozen=True)
-class RoundResult:
-    """A framework's round after a build: written, failed (its diagnostics), or left as it was (`note` says why)."""
-
-    kind: ClassVar[str] = "round"
-    key: str  # the framework
-    target: Path
-    written: tuple[str, ...] = ()
-    diagnostics: tuple[Diagnostic, ...] = ()
-    note: str = ""
-    unchanged: bool = False  # made in memory, it was byte for byte what the folder held: left as it was
-
-    @property
-    def ok(self) -> bool:
-        return bool(self.written) and not any(d.is_error for d in self.diagnostics)
-
-    @property
-    def failed(self) -> bool:
-        return any(d.is_error for d in self.diagnostics)
-
-    @property
-    def line(self) -> str:
-        if self.ok and self.unchanged:
-            return f"unchanged: {self.target}/ (the round of {self.key})"
-        if self.ok:
-            pages = sorted({n for n in self.written if "/" not in n and n != "manifest.json"})
-            data = sum(1 for n in self.written if n.startswith("data/"))
-            return f"built {self.target}/ (the round of {self.key}: {len(pages)} pages, {data} files of open data in data/, manifest.json)"
-        if self.note:
-            return f"note: {self.note}"
-        return f"the round of {self.key}: not built; previous output left unchanged"
 
 
 def _require_mark(text: str, mark: str, medium: str, name: str) -> None:

@@ -1,0 +1,152 @@
+"""What a result depends on, as one SHA-256: the files of the project byte for byte, and hmic itself.
+
+A result remembered between runs (checks/validate.py's validation, report/replay.py's build) is kept under
+the digest of everything that decides it, so that the same digest means the same result: every file under
+criteria/ and evidence/ (its path, size and SHA-256, and every folder), hmic's own source files (each one's
+size and modification time, as Python's bytecode cache judges a module), the versions of Python, PyYAML
+(and whether libyaml parses) and pydantic, and whatever the caller adds (the folder, the
+options). Anything this module cannot judge the effect of, a symbolic link, a named pipe, a file it cannot
+read, a name that is not UTF-8, too many files or too many bytes, is `Unsure`: the run then does its work in
+full, which reports it. Nothing here follows a link or opens anything but a regular file.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import importlib.util
+import os
+import stat
+import sys
+from pathlib import Path
+
+from .. import __version__
+from .files import NotRegular, TooLarge, read_regular
+
+MAX_FILE = 8 * 1024 * 1024  # over the loader's 5 MB: such a file is refused by a full run (E011)
+MAX_ENTRIES = 20_000  # files and folders
+MAX_TOTAL = 256 * 1024 * 1024  # bytes read in all
+
+
+class Unsure(Exception):
+    """The project holds something whose effect only a full run can say: nothing is remembered for it."""
+
+
+class _Budget:
+    def __init__(self) -> None:
+        self.entries = 0
+        self.bytes = 0
+
+
+def _name(entry_name: str) -> bytes:
+    try:
+        return entry_name.encode("utf-8")
+    except UnicodeEncodeError:  # a name that is not UTF-8 (a lone surrogate): a full run says so
+        raise Unsure() from None
+
+
+def _folder(h: hashlib._Hash, path: str, rel: bytes, budget: _Budget) -> None:
+    try:
+        entries = sorted(os.scandir(path), key=lambda e: e.name)
+    except OSError:
+        raise Unsure() from None
+    h.update(b"d\0" + rel + b"\0")
+    for entry in entries:
+        budget.entries += 1
+        if budget.entries > MAX_ENTRIES:
+            raise Unsure()
+        name = rel + b"/" + _name(entry.name)
+        try:
+            mode = entry.stat(follow_symlinks=False).st_mode
+        except OSError:
+            raise Unsure() from None
+        if stat.S_ISDIR(mode):
+            _folder(h, entry.path, name, budget)
+        elif stat.S_ISREG(mode):
+            try:
+                data = read_regular(entry.path, MAX_FILE)
+            except (OSError, NotRegular, TooLarge):
+                raise Unsure() from None
+            budget.bytes += len(data)
+            if budget.bytes > MAX_TOTAL:
+                raise Unsure()
+            h.update(b"f\0" + name + b"\0" + str(len(data)).encode() + b"\0" + hashlib.sha256(data).digest())
+        else:  # a symbolic link, a named pipe, a device, a socket
+            raise Unsure()
+
+
+def tree(h: hashlib._Hash, top: Path, rel: str) -> None:
+    """Add the folder `top` (shown as `rel`) and everything under it to `h`; a missing `top` is recorded as such.
+
+    Unsure when `top`, or anything under it, is not a plain folder or regular file, or cannot be read."""
+    try:
+        mode = os.lstat(top).st_mode
+    except FileNotFoundError:
+        h.update(b"-\0" + rel.encode() + b"\0")
+        return
+    except OSError:
+        raise Unsure() from None
+    if not stat.S_ISDIR(mode):
+        raise Unsure()
+    _folder(h, str(top), rel.encode(), _Budget())
+
+
+def library(name: str) -> bytes:
+    """What identifies an installed library without importing it: where it is, and its files' sizes and times."""
+    spec = importlib.util.find_spec(name)
+    if spec is None or not spec.submodule_search_locations:
+        return f"{name}: none".encode()
+    where = next(iter(spec.submodule_search_locations))
+    parts = [where]
+    try:
+        with os.scandir(where) as entries:
+            for e in sorted(entries, key=lambda e: e.name):
+                if e.is_file(follow_symlinks=False):
+                    st = e.stat(follow_symlinks=False)
+                    parts.append(f"{e.name} {st.st_size} {st.st_mtime_ns}")
+    except OSError:
+        parts.append("unreadable")
+    return "\n".join(parts).encode()
+
+
+@functools.lru_cache(maxsize=1)
+def hmic_itself() -> bytes:
+    """hmic as it is installed: its version, each source file's size and modification time (what Python's
+    own bytecode cache judges a module by), Python's version, and PyYAML's and pydantic's top folders
+    (their versions, compiled extensions such as libyaml's, as `library` describes them)."""
+    h = hashlib.sha256()
+    h.update(f"{__version__}\0{sys.version}\0{sys.implementation.cache_tag}\0".encode())
+    package = Path(__file__).resolve().parent.parent
+    for here, dirs, names in os.walk(package):
+        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+        for name in sorted(names):
+            if name.endswith((".py", ".json")):
+                try:
+                    st = os.stat(os.path.join(here, name))
+                    h.update(f"{os.path.relpath(here, package)}/{name} {st.st_size} {st.st_mtime_ns}\0".encode())
+                except OSError:
+                    h.update(f"{here}/{name} unreadable\0".encode())
+    for lib in ("yaml", "pydantic", "pydantic_core"):
+        h.update(library(lib) + b"\0")
+    return h.digest()
+
+
+def project(h: hashlib._Hash, root: Path) -> None:
+    """Add the project's criteria/ and evidence/ (every file, byte for byte) and where it is to `h`."""
+    h.update(os.path.realpath(root).encode("utf-8", "surrogateescape") + b"\0")
+    tree(h, root / "criteria", "criteria")
+    tree(h, root / "evidence", "evidence")
+
+
+def digest(kind: str, root: Path, *parts: object) -> str | None:
+    """The SHA-256 of a result of `kind` for the project at `root`, given `parts` (the options that decide
+    it, as text): hmic itself, the project's files, the parts. None when the project holds what only a full
+    run can judge (Unsure)."""
+    h = hashlib.sha256()
+    h.update(kind.encode() + b"\0" + hmic_itself())
+    try:
+        project(h, root)
+    except Unsure:
+        return None
+    h.update(repr(parts).encode("utf-8", "surrogateescape"))
+    return h.hexdigest()
