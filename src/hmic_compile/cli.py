@@ -42,19 +42,16 @@ app = typer.Typer(
     context_settings=HELP_OPTIONS,
 )
 
-
 RootOpt = Annotated[Path, typer.Option("--root", help="The project folder holding criteria/ and evidence/.", file_okay=False)]
 TemplatesOpt = Annotated[
     Path | None, typer.Option("--templates", help="Your templates, searched before the defaults.", file_okay=False, exists=True)
 ]
-
 ForceArg = Annotated[
     str | None,
     typer.Argument(
         help="A force folder under evidence/, e.g. norfolk-2007 (default: all).", metavar="FORCE", autocompletion=complete_force
     ),
 ]
-
 ForcesArg = Annotated[
     list[str] | None,
     typer.Argument(
@@ -177,6 +174,9 @@ def build(
         typer.Option("--diagnostics", help="How problems are shown: text for people (stderr); github (annotations) or json on stdout."),
     ] = BuildDiagnostics.text,
     rebuild: Annotated[bool, typer.Option("--rebuild", help="Render and write every force and round, even one up to date.")] = False,
+    round: Annotated[
+        bool | None, typer.Option("--round/--no-round", help="A round of just the forces named, or no round (default: when all are built).")
+    ] = None,
 ) -> None:
     """Render each force's report to Markdown and HTML (and PDF and Word on request) from one view model, then each round.
 
@@ -201,7 +201,7 @@ def build(
         err("error: no force to build: evidence/ holds no force folder")
         raise typer.Exit(1)
     options = build_options(root, formats, draft, numbered)
-    results = build_site(root, frameworks, folders, options, templates, out, jobs or os.cpu_count() or 1, cache.folder, rebuild)
+    results = build_site(root, frameworks, folders, options, templates, out, jobs or os.cpu_count() or 1, cache.folder, rebuild, round)
     failed = report_builds(results, [f.name for f in folders], diagnostics.value, diags.sorted(), prefix)
     raise typer.Exit(1 if failed else 0)
 
