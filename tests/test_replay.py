@@ -198,7 +198,7 @@ def test_a_build_that_failed_is_never_remembered(project: Path, cache: Path, tmp
 
 def test_nothing_is_remembered_when_an_input_changes_while_the_build_runs(project: Path, cache: Path, tmp_path: Path) -> None:
     options = BuildOptions()
-    memo = Memo(cache, project, None, tmp_path / "out", None, lambda: options)
+    memo = Memo(cache, project, None, tmp_path / "out", None, None, lambda: options)
     assert memo.key is not None
     glossary = project / "evidence" / FORCE / "glossary.yaml"
     glossary.write_text(glossary.read_text(encoding="utf-8") + "\n", encoding="utf-8")  # saved during the build
@@ -207,5 +207,5 @@ def test_nothing_is_remembered_when_an_input_changes_while_the_build_runs(projec
 
 
 def test_without_a_cache_nothing_is_remembered(project: Path, tmp_path: Path) -> None:
-    memo = Memo(None, project, None, tmp_path / "out", None, BuildOptions)
+    memo = Memo(None, project, None, tmp_path / "out", None, None, BuildOptions)
     assert memo.key is None and memo.recall() is None and memo.options is None

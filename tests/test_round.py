@@ -232,7 +232,10 @@ def test_naming_some_forces_leaves_the_round_as_it_was(tmp_path: Path) -> None:
     before = _tree(out / "2024")
     code, output = _build(root, out, "alpha-2024", "bravo-2024")
     assert code == 0, output
-    assert f"note: the round of 2024 ({out / '2024'}/) is rebuilt only when every force is built: run hmic build naming no force" in output
+    assert (
+        f"note: the round of 2024 ({out / '2024'}/) is rebuilt only when every force is built: run hmic build naming no force, "
+        "or add --round for a round of only the forces named\n" in output
+    )
     assert _tree(out / "2024") == before
     code, output = _build(root, out, "--rebuild", *(f"{n}-2024" for n in NAMES))  # every force named: the round too
     assert code == 0 and f"built {out / '2024'}/ (the round of 2024: " in output

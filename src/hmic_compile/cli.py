@@ -42,19 +42,16 @@ app = typer.Typer(
     context_settings=HELP_OPTIONS,
 )
 
-
 RootOpt = Annotated[Path, typer.Option("--root", help="The project folder holding criteria/ and evidence/.", file_okay=False)]
 TemplatesOpt = Annotated[
     Path | None, typer.Option("--templates", help="Your templates, searched before the defaults.", file_okay=False, exists=True)
 ]
-
 ForceArg = Annotated[
     str | None,
     typer.Argument(
         help="A force folder under evidence/, e.g. norfolk-2007 (default: all).", metavar="FORCE", autocompletion=complete_force
     ),
 ]
-
 ForcesArg = Annotated[
     list[str] | None,
     typer.Argument(
@@ -178,6 +175,9 @@ def build(
         typer.Option("--diagnostics", help="How problems are shown: text for people (stderr); github (annotations) or json on stdout."),
     ] = BuildDiagnostics.text,
     rebuild: Annotated[bool, typer.Option("--rebuild", help="Render and write every force and round, even one up to date.")] = False,
+    round: Annotated[
+        bool | None, typer.Option("--round/--no-round", help="A round of just the forces named, or no round (default: when all are built).")
+    ] = None,
 ) -> None:
     """Render each force's report to Markdown and HTML (and PDF and Word on request) from one view model, then each round.
 
@@ -190,7 +190,7 @@ def build(
     formats = output_formats(format)
     cache = run_cache(diagnostics.value)
     prefix = repository_prefix(root) if diagnostics is BuildDiagnostics.github else ""  # as validate --format github
-    memo = Memo(cache.folder, root, forces, out, templates, lambda: build_options(root, formats, draft, numbered))
+    memo = Memo(cache.folder, root, forces, out, templates, round, lambda: build_options(root, formats, draft, numbered))
     if not rebuild and (record := memo.recall()):  # a build that would change nothing, told from the last one's record
         raise typer.Exit(1 if report_builds(record.replayed(), record.keys, diagnostics.value, record.found, prefix) else 0)
     from .report.site import build_site
@@ -199,7 +199,7 @@ def build(
     # on its own (spread over the cores), so one force's problems never stop the others.
     frameworks, folders, diags = frameworks_to_build(root, forces, cache.parse(), diagnostics.value, prefix)
     options = memo.options or build_options(root, formats, draft, numbered)
-    results = build_site(root, frameworks, folders, options, templates, out, jobs or os.cpu_count() or 1, cache.folder, rebuild)
+    results = build_site(root, frameworks, folders, options, templates, out, jobs or os.cpu_count() or 1, cache.folder, rebuild, round)
     keys, found = [f.name for f in folders], diags.sorted()
     failed = report_builds(memo.recording(results), keys, diagnostics.value, found, prefix)
     memo.remember(keys, found)  # only a build whose every force and round was built

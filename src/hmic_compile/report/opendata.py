@@ -266,13 +266,15 @@ def data_files(fb: FrameworkBundle, view: RoundView, records: Sequence[ForceReco
                 }
             )
     fw = fb.framework
+    names = ", ".join(r.name for r in view.rows if r.folder is not None)
+    evidence = f"the evidence of {view.reports} of its {view.of} forces in evidence/ ({names})" if view.of else "each force's evidence"
     package: dict[str, Any] = {
         "profile": "tabular-data-package",
         "name": _name(fb.key),
         "title": (f"{draft}: " if draft else "") + f"{fw.title}: grades, national distributions and criterion judgements",
         "description": (
             f"The round of {fw.title} as open data, built by hmic from the framework's criteria and "
-            "each force's evidence. In the CSV files a text cell that would start with =, +, -, @, a tab or a carriage return "
+            f"{evidence}. In the CSV files a text cell that would start with =, +, -, @, a tab or a carriage return "
             "starts with a single quote, so that no spreadsheet takes it for a formula; the JSON files hold every value as it is."
         ),
         "resources": resources,

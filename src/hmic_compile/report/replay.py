@@ -3,7 +3,7 @@
 After a build in which every force was built (or found unchanged) and every round it made was built too,
 hmic keeps in its cache, under the digest of everything that build depended on (inputs/snapshot.py: every
 file under criteria/ and evidence/ byte for byte and hmic itself; here also the forces named, the --out and
---templates folders, every template file's hash, the formats, --draft and its date, --numbered, the git
+--templates folders, --round or --no-round, every template file's hash, the formats, --draft and its date, --numbered, the git
 commit and SOURCE_DATE_EPOCH), what it said of each force and round and the SHA-256 of every file it left in
 each output folder, as that folder's manifest records them. A later build with the same digest, whose output
 folders still hold exactly those files, says `unchanged` for each without loading a model or rendering a
@@ -36,7 +36,9 @@ from .write import sha256
 Result = ForceResult | RoundResult
 
 
-def build_key(root: Path, forces: list[str] | None, out: Path, templates: Path | None, options: BuildOptions) -> str | None:
+def build_key(
+    root: Path, forces: list[str] | None, out: Path, templates: Path | None, round_option: bool | None, options: BuildOptions
+) -> str | None:
     """The digest a build with these arguments depends on; None when it cannot be told (a template folder
     refused, a link or a special file among the inputs): then the build is done in full, which says why."""
     try:
@@ -51,6 +53,7 @@ def build_key(root: Path, forces: list[str] | None, out: Path, templates: Path |
         root,
         str(root),
         forces,
+        round_option,
         str(out),
         os.path.realpath(out),
         where,
@@ -165,10 +168,11 @@ class Memo:
         forces: list[str] | None,
         out: Path,
         templates: Path | None,
+        round_option: bool | None,
         options: Callable[[], BuildOptions],
     ):
         self._entries = Entries(results_folder(cache_folder)) if cache_folder is not None else None
-        self._args = (root, forces, out, templates)
+        self._args = (root, forces, out, templates, round_option)
         self.key: str | None = None
         self._seen: list[Result] = []
         self._options = None

@@ -142,6 +142,7 @@ class RoundView:
     pages: tuple[tuple[str, str], ...] = PAGES
     data_files: tuple[str, ...] = DATA_FILES
     formats: tuple[str, ...] = field(default=("md", "html"))
+    of: int | None = None  # the framework's force folders in evidence/, when the round holds only some of them
 
     @property
     def national_columns(self) -> int:
@@ -192,11 +193,14 @@ def _links(rec: ForceRecord | None, anchor: str, formats: Sequence[str]) -> dict
     return out
 
 
-def _holds(fb: FrameworkBundle, rows: Sequence[ForceRow], reports: int) -> list[str]:
-    """What the round's grade table holds, and what the national results cannot say, in sentences."""
+def _holds(fb: FrameworkBundle, rows: Sequence[ForceRow], reports: int, of: int | None) -> list[str]:
+    """What the round's grade table holds, and what the national results cannot say, in sentences; first, when
+    the round holds only `reports` of the framework's `of` forces in evidence/, which."""
     n = fb.framework.number_of_forces
     listed = len(picture(fb).forces)
-    out = [f"This round holds the reports of {reports} of the {n} forces."]
+    names = ", ".join(r.name for r in rows if r.folder is not None)
+    out = [f"This round holds {reports} of the {of} forces of this framework in evidence/: {names}."] if of else []
+    out.append(f"This round holds the reports of {reports} of the {n} forces.")
     from_national = sum(1 for r in rows if r.folder is None)
     if from_national:
         out.append(
@@ -215,8 +219,11 @@ def _holds(fb: FrameworkBundle, rows: Sequence[ForceRow], reports: int) -> list[
     return out
 
 
-def round_view(fb: FrameworkBundle, records: Sequence[ForceRecord], formats: Sequence[str] = ("md", "html")) -> RoundView:
-    """The round of framework `fb` for the forces of `records` (each built), with links for `formats`."""
+def round_view(
+    fb: FrameworkBundle, records: Sequence[ForceRecord], formats: Sequence[str] = ("md", "html"), of: int | None = None
+) -> RoundView:
+    """The round of framework `fb` for the forces of `records` (each built), with links for `formats`; `of`, the
+    number of the framework's force folders in evidence/ when `records` are only some of them (hmic build --round)."""
     fw = fb.framework
     national = picture(fb)
     grades = [g.name for g in fw.grades]
@@ -278,10 +285,11 @@ def round_view(fb: FrameworkBundle, records: Sequence[ForceRecord], formats: Seq
         good_practice=_catalogue(fb, records, rows, formats, renderers),
         recommendations=_recommendations(fb, records, rows, formats, renderers),
         national_source=fb.national.source if fb.national else None,
-        holds=_holds(fb, rows, len(by_key)),
+        holds=_holds(fb, rows, len(by_key), of),
         reports=len(by_key),
         any_not_inspected=national.any_not_inspected,
         formats=tuple(formats),
+        of=of,
     )
 
 

@@ -1,14 +1,16 @@
 """A round's site: its pages, open data and manifest made in memory, and written by `hmic build` after its forces.
 
-The round of a framework (OUT/<framework>/) is rebuilt when a build covers every force folder under
-evidence/ and every force was built: its pages link into each force's report, so a round is never
-written beside a report that failed, nor from only some of its forces (docs/round.md).
+The round of a framework (OUT/<framework>/) is rebuilt when every force of the build was built (its pages
+link into each force's report, so a round is never written beside a report that failed) and the build
+covers every force folder under evidence/; with --round, also from only the forces named, its pages saying
+which; with --no-round, never (docs/round.md, "When it is built").
 """
 
 from __future__ import annotations
 
-from collections.abc import Generator, Sequence
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Generator, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +18,7 @@ import jinja2
 
 from .. import __version__
 from ..diagnostics import Diagnostic, Diagnostics, HmicError, Loc, json_text
+from ..inputs.loader import load
 from ..inputs.project import FrameworkBundle, force_folders
 from .build import BuildOptions, build_forces, template_files
 from .draft import draft_mark
@@ -66,9 +69,12 @@ def round_manifest(
     return (json_text(data, ascii=False) + "\n").encode("utf-8")
 
 
-def round_files(fb: FrameworkBundle, records: Sequence[ForceRecord], env: jinja2.Environment, options: BuildOptions) -> dict[str, bytes]:
-    """Every file of the round of `fb` for the forces of `records`, in memory; HmicError on a template problem."""
-    view = round_view(fb, records, options.formats)
+def round_files(
+    fb: FrameworkBundle, records: Sequence[ForceRecord], env: jinja2.Environment, options: BuildOptions, of: int | None = None
+) -> dict[str, bytes]:
+    """Every file of the round of `fb` for the forces of `records`, in memory; HmicError on a template problem.
+    `of`: the framework's force folders in evidence/, when `records` are only some of them (round_view)."""
+    view = round_view(fb, records, options.formats, of)
     draft = draft_mark(options.draft, view.labels) if options.draft else None
     files: dict[str, bytes] = {}
     for medium in page_formats(options.formats):
@@ -95,22 +101,28 @@ class _RoundJob:
     cache_dir: Path | None
     every: bool  # the build covers every force folder under evidence/
     rebuild: bool = False  # write the round even when the folder already holds it
+    rounds: bool | None = None  # --round (True: of the forces built, even some), --no-round (False), or neither
+    left_out: Mapping[str, int] = field(default_factory=dict)  # per framework, its force folders the build does not cover
 
     def build(self, key: str, records: Sequence[ForceRecord], failed: int) -> RoundResult:
         target = self.out / key
-        if not self.every:
+        if self.rounds is False:
+            return RoundResult(key, target, note=f"the round of {key} ({target}/) is not rebuilt with --no-round; it is unchanged")
+        if not self.every and self.rounds is None:
             return RoundResult(
                 key,
                 target,
-                note=f"the round of {key} ({target}/) is rebuilt only when every force is built: run hmic build naming no force",
+                note=f"the round of {key} ({target}/) is rebuilt only when every force is built: run hmic build naming no force, "
+                "or add --round for a round of only the forces named",
             )
         if failed:
             return RoundResult(
                 key, target, note=f"the round of {key} ({target}/) is not rebuilt while a force is not built; it is unchanged"
             )
+        left = self.left_out.get(key, 0)
         try:
             env = make_environment(self.templates, self.root, self.cache_dir)
-            files = round_files(self.frameworks[key], records, env, self.options)
+            files = round_files(self.frameworks[key], records, env, self.options, len(records) + left if left else None)
             if not self.rebuild and same_files(target, files):
                 return RoundResult(key, target, tuple(sorted(files)), unchanged=True)
             write_atomic(target, files, str(target))
@@ -145,12 +157,31 @@ def build_site(
     jobs: int = 1,
     cache_dir: Path | None = None,
     rebuild: bool = False,
+    rounds: bool | None = None,
 ) -> Generator[ForceResult | RoundResult, None, None]:
     """Every force of `folders` (report/build.py build_forces), then the round of each framework they follow.
 
     A round is made in memory after every build that covers every force (a force left unchanged gives its
-    record too); when its folder already holds exactly those files, byte for byte, it is left untouched
-    (RoundResult.unchanged), unless `rebuild`."""
-    every = {f.name for f in folders} >= {f.name for f in force_folders(root, None, Diagnostics())}
+    record too), or, with `rounds` (--round), after any build, from the forces it covers; never when `rounds`
+    is False (--no-round). When its folder already holds exactly those files, byte for byte, it is left
+    untouched (RoundResult.unchanged), unless `rebuild`."""
+    covered = {f.name for f in folders}
+    everything = force_folders(root, None, Diagnostics())
+    every = covered >= {f.name for f in everything}
+    # A round of only some forces says how many of its framework's it holds: each folder left out is counted
+    # for the framework its force.yaml names.
+    left_out = Counter(_framework_named(f, root) for f in everything if f.name not in covered) if rounds and not every else Counter()
     forces = build_forces(root, frameworks, folders, options, templates, out, jobs, cache_dir, rebuild)  # refuses an unsafe --out at once
-    return _with_rounds(forces, _RoundJob(root, frameworks, options, templates, out, cache_dir, every, rebuild))
+    job = _RoundJob(root, frameworks, options, templates, out, cache_dir, every, rebuild, rounds, {k: n for k, n in left_out.items() if k})
+    return _with_rounds(forces, job)
+
+
+def _framework_named(folder: Path, root: Path) -> str | None:
+    """The framework a force folder's force.yaml names, or its name's year when force.yaml cannot be read (as
+    inputs/project.py load_force guesses); None when it names none."""
+    try:
+        data = load(folder / "force.yaml", root).data
+    except HmicError:
+        return folder.name.rsplit("-", 1)[-1]
+    named = data.get("framework") if isinstance(data, dict) else None
+    return named if isinstance(named, str) else None
