@@ -143,6 +143,24 @@ def test_json_is_one_row_to_a_line_and_holds_every_value_as_it_is() -> None:
     assert lines[0] == "[" and lines[-2:] == ["]", ""] and len(lines) == 2 + len(rows) + 1
     assert "Café" in lines[2] and "\\u202e" in lines[1] and "##[" not in lines[1]  # no direction override or workflow command raw
     assert json_bytes([]) == b"[]\n"
+    assert json_bytes([], ["force", "area"]) == b'[["force", "area"]]\n'  # a table with no rows: its header alone
+
+
+def test_a_framework_without_national_results_still_has_a_valid_data_package(tmp_path: Path) -> None:
+    """A new framework (`hmic new framework` copies no national results): no distributions to publish, yet
+    every file of the package, the empty one too, is tabular data frictionless reads; the index says why."""
+    root = tmp_path / "project"
+    shutil.copytree(PROJECTS["2024"], root)
+    (root / "criteria" / "2024" / "national-results.yaml").unlink()
+    out = _build(root, tmp_path / "out") / "2024"
+    _validate(out / "data")
+    resources = json.loads((out / "data" / "datapackage.json").read_text(encoding="utf-8"))["resources"]
+    described = next(r for r in resources if r["name"] == "distributions-json")
+    header = [f["name"] for f in described["schema"]["fields"]]
+    assert json.loads((out / "data" / "distributions.json").read_text(encoding="utf-8")) == [header]
+    index = (out / "index.md").read_text(encoding="utf-8")
+    assert "The framework has no national results, so the grades of the other" in index
+    assert "published as totals only" not in index
 
 
 def test_text_that_only_looks_odd_is_left_alone() -> None:

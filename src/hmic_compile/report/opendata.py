@@ -221,10 +221,15 @@ def csv_bytes(fields: Sequence[Field], rows: Sequence[Row]) -> bytes:
     return buf.getvalue().encode("utf-8")
 
 
-def json_bytes(rows: Sequence[Row]) -> bytes:
-    """A JSON array of the rows, one row to a line: as readable as indented JSON, and written by json's C encoder."""
+def json_bytes(rows: Sequence[Row], names: Sequence[str] = ()) -> bytes:
+    """A JSON array of the rows, one row to a line: as readable as indented JSON, and written by json's C encoder.
+
+    A table with no rows is its header alone, `[["force", "area", ...]]` (`names`), the Data Package's other
+    form of JSON tabular data: an empty array says nothing of its fields, and frictionless cannot read it."""
+    if not rows:
+        return (json_text([list(names)], ascii=False, indent=None) + "\n").encode("utf-8") if names else b"[]\n"
     lines = ",\n".join("  " + json_text(row, ascii=False, indent=None) for row in rows)
-    return (f"[\n{lines}\n]\n" if rows else "[]\n").encode("utf-8")
+    return f"[\n{lines}\n]\n".encode()
 
 
 def _name(key: str) -> str:
@@ -241,7 +246,7 @@ def data_files(fb: FrameworkBundle, view: RoundView, records: Sequence[ForceReco
     allowed = constraints(fb)
     for name in ("grades", "distributions", "judgements"):
         fields = SCHEMAS[name]
-        for fmt, data in (("csv", csv_bytes(fields, rows[name])), ("json", json_bytes(rows[name]))):
+        for fmt, data in (("csv", csv_bytes(fields, rows[name])), ("json", json_bytes(rows[name], [f.name for f in fields]))):
             path = f"{name}.{fmt}"
             files[path] = data
             schema: dict[str, Any] = {"fields": [f.schema(allowed[name].get(f.name)) for f in fields], "primaryKey": KEYS[name]}

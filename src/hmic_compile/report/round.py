@@ -209,7 +209,9 @@ def _holds(fb: FrameworkBundle, rows: Sequence[ForceRow], reports: int, of: int 
         )
     if len(rows) < n:
         missing = n - len(rows)
-        if listed == 0:
+        if fb.national is None:
+            out.append(f"The framework has no national results, so the grades of the other {missing} forces cannot be shown.")
+        elif listed == 0:
             out.append(
                 "The national results are published as totals only: they say how many forces had each grade, "
                 f"not which, so the grades of the other {missing} forces cannot be shown."
