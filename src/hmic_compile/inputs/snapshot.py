@@ -3,11 +3,12 @@
 A result remembered between runs (checks/validate.py's validation, report/replay.py's build) is kept under
 the digest of everything that decides it, so that the same digest means the same result: every file under
 criteria/ and evidence/ (its path, size and SHA-256, and every folder), hmic's own source files (each one's
-size and modification time, as Python's bytecode cache judges a module), the versions of Python, PyYAML
-(and whether libyaml parses) and pydantic, and whatever the caller adds (the folder, the
-options). Anything this module cannot judge the effect of, a symbolic link, a named pipe, a file it cannot
-read, a name that is not UTF-8, too many files or too many bytes, is `Unsure`: the run then does its work in
-full, which reports it. Nothing here follows a link or opens anything but a regular file.
+size and modification time, as Python's bytecode cache judges a module), the versions of Python and of
+the libraries that read and render (PyYAML and whether libyaml parses, pydantic, Jinja2, markdown-it-py,
+WeasyPrint, python-docx), and whatever the caller adds (the folder, the options). Anything this module
+cannot judge the effect of, a symbolic link, a named pipe, a file it cannot read, a name that is not UTF-8,
+too many files or too many bytes, is `Unsure`: the run then does its work in full, which reports it.
+Nothing here follows a link or opens anything but a regular file.
 """
 
 from __future__ import annotations
@@ -26,6 +27,10 @@ from .files import NotRegular, TooLarge, read_regular
 MAX_FILE = 8 * 1024 * 1024  # over the loader's 5 MB: such a file is refused by a full run (E011)
 MAX_ENTRIES = 20_000  # files and folders
 MAX_TOTAL = 256 * 1024 * 1024  # bytes read in all
+
+
+# What reads the input and what renders it: a result is told again only by the same of each (none: not installed).
+LIBRARIES = ("yaml", "pydantic", "pydantic_core", "jinja2", "markupsafe", "markdown_it", "weasyprint", "pydyf", "docx")
 
 
 class Unsure(Exception):
@@ -112,8 +117,8 @@ def library(name: str) -> bytes:
 @functools.lru_cache(maxsize=1)
 def hmic_itself() -> bytes:
     """hmic as it is installed: its version, each source file's size and modification time (what Python's
-    own bytecode cache judges a module by), Python's version, and PyYAML's and pydantic's top folders
-    (their versions, compiled extensions such as libyaml's, as `library` describes them)."""
+    own bytecode cache judges a module by), Python's version, and the top folders of the libraries that
+    read and render (LIBRARIES: their versions, compiled extensions such as libyaml's, as `library` says)."""
     h = hashlib.sha256()
     h.update(f"{__version__}\0{sys.version}\0{sys.implementation.cache_tag}\0".encode())
     package = Path(__file__).resolve().parent.parent
@@ -126,7 +131,7 @@ def hmic_itself() -> bytes:
                     h.update(f"{os.path.relpath(here, package)}/{name} {st.st_size} {st.st_mtime_ns}\0".encode())
                 except OSError:
                     h.update(f"{here}/{name} unreadable\0".encode())
-    for lib in ("yaml", "pydantic", "pydantic_core"):
+    for lib in LIBRARIES:
         h.update(library(lib) + b"\0")
     return h.digest()
 
