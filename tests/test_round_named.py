@@ -13,7 +13,7 @@ from .test_opendata import _validate
 from .test_round import NAMES, _build, national_project
 
 FOLDERS = [f"{n}-2024" for n in NAMES]
-SOME = "This round holds 2 of the 5 forces of this framework in evidence/: Alpha Police, Bravo Police."
+SOME = "This round covers 2 of the 5 forces whose evidence is held for this framework: Alpha Police, Bravo Police."
 
 
 @pytest.fixture
@@ -56,7 +56,7 @@ def test_a_round_of_the_forces_named_says_which_and_holds_only_them(project: Pat
     assert {row["force"] for row in json.loads((data / "grades.json").read_bytes())} == {"alpha", "bravo"}
     assert json.loads((the_round / "manifest.json").read_bytes())["forces"] == ["alpha-2024", "bravo-2024"]
     description = json.loads((data / "datapackage.json").read_bytes())["description"]
-    assert "the evidence of 2 of its 5 forces in evidence/ (Alpha Police, Bravo Police)." in description
+    assert "the evidence of 2 of the 5 forces held for it (Alpha Police, Bravo Police)." in description
     assert "each force's evidence" not in description
     assert "Charlie" not in "".join(p.read_text(encoding="utf-8") for p in sorted(the_round.glob("*.*")))
 
@@ -89,7 +89,7 @@ def test_a_round_of_one_force_on_a_fresh_out(project: Path, tmp_path: Path) -> N
     code, output = _build(project, out, "charlie-2024", "--round")
     assert code == 0, output
     assert sorted(p.name for p in out.iterdir()) == ["2024", "charlie-2024"]
-    assert "This round holds 1 of the 5 forces of this framework in evidence/: Charlie Police." in (out / "2024" / "index.md").read_text(
+    assert "This round covers 1 of the 5 forces whose evidence is held for this framework: Charlie Police." in (out / "2024" / "index.md").read_text(
         encoding="utf-8"
     )
 
@@ -149,7 +149,7 @@ def test_the_count_is_of_the_framework_s_folders_alone(project: Path, tmp_path: 
     code, output = _build(project, out, "--round", *FOLDERS)
     assert code == 0, output
     names = "Alpha Police, Bravo Police, Charlie Police, Delta Police, Echo Police"
-    assert f"This round holds 5 of the 6 forces of this framework in evidence/: {names}." in (out / "2024" / "index.md").read_text(
+    assert f"This round covers 5 of the 6 forces whose evidence is held for this framework: {names}." in (out / "2024" / "index.md").read_text(
         encoding="utf-8"
     )
 

@@ -272,7 +272,7 @@ def data_files(fb: FrameworkBundle, view: RoundView, records: Sequence[ForceReco
             )
     fw = fb.framework
     names = ", ".join(r.name for r in view.rows if r.folder is not None)
-    evidence = f"the evidence of {view.reports} of its {view.of} forces in evidence/ ({names})" if view.of else "each force's evidence"
+    evidence = f"the evidence of {view.reports} of the {view.of} forces held for it ({names})" if view.of else "each force's evidence"
     package: dict[str, Any] = {
         "profile": "tabular-data-package",
         "name": _name(fb.key),

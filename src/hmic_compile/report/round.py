@@ -199,7 +199,7 @@ def _holds(fb: FrameworkBundle, rows: Sequence[ForceRow], reports: int, of: int 
     n = fb.framework.number_of_forces
     listed = len(picture(fb).forces)
     names = ", ".join(r.name for r in rows if r.folder is not None)
-    out = [f"This round holds {reports} of the {of} forces of this framework in evidence/: {names}."] if of else []
+    out = [f"This round covers {reports} of the {of} forces whose evidence is held for this framework: {names}."] if of else []
     out.append(f"This round holds the reports of {reports} of the {n} forces.")
     from_national = sum(1 for r in rows if r.folder is None)
     if from_national:
