@@ -1,7 +1,7 @@
 """report.docx (`hmic build --format docx`), read back as Word and assistive technology read it: the report's text
-as report.md has it, Word's heading styles, header rows that repeat, grades as styled text, the contents and page
-fields, properties and language, a draft marked on every page, the same bytes for the same inputs, and a file
-LibreOffice opens."""
+as report.md has it, Word's heading styles (their outline is report.html's: tests/test_docx_outline.py), header rows
+that repeat, grades as styled text, the contents and page fields, properties and language, a draft marked on every
+page, the same bytes for the same inputs, and a file LibreOffice opens."""
 
 from __future__ import annotations
 
@@ -188,7 +188,8 @@ def test_headings_tables_language_and_properties() -> None:
     assert ("Heading 1", "Appendix: Glossary of Terms and Abbreviations") in headings
     levels = [int(name.split()[1]) for name, _ in headings]
     assert levels[0] == 1 and all(b <= a + 1 for a, b in zip(levels, levels[1:], strict=False)), "no heading level is skipped"
-    assert "PROBLEM:" not in [t for _, t in headings], "a case study's labels are bold text, not headings"
+    assert ("Heading 3", "PROBLEM:") in headings, "a case study's parts are headings under its own, as in report.html"
+    assert not {"Excellent", "Good", "Fair", "Poor"} & {t for _, t in headings}, "a grade's name is no heading"
     assert len(d.tables) >= 10
     for t in d.tables:
         first = t.rows[0]._tr
@@ -212,7 +213,7 @@ def test_contents_field_running_header_and_page_numbers() -> None:
     data = _build("norfolk-2007")["report.docx"]
     body = _part(data, "word/document.xml")
     instructions = [t.text.strip() for t in body.iter(W + "instrText")]
-    assert instructions == ['TOC \\o "1-3" \\h \\z \\u']
+    assert instructions == ['TOC \\o "1-2" \\h \\z \\u']
     bookmarks = {b.get(W + "name") for b in body.iter(W + "bookmarkStart")}
     anchors = [h.get(W + "anchor") for h in body.iter(W + "hyperlink") if h.get(W + "anchor")]
     assert len(anchors) == 23 and set(anchors) <= bookmarks, "each contents entry links to its heading"
@@ -343,7 +344,9 @@ def test_without_python_docx_the_format_is_a_usage_error(monkeypatch: pytest.Mon
     assert e.value.usage and "Word output needs python-docx" in e.value.message and "hmic-compile[docx]" in (e.value.hint or "")
 
 
-def test_libreoffice_opens_it(tmp_path: Path) -> None:
+def libreoffice_convert(data: bytes, to: str, tmp_path: Path) -> Path:
+    """report.docx converted by LibreOffice (`to`: its filter, e.g. "txt:Text"), in a profile of its own; the file it
+    wrote. Skipped where LibreOffice is not installed, unless HMIC_REQUIRE_LIBREOFFICE is set."""
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
     if soffice is None:
         if os.environ.get("HMIC_REQUIRE_LIBREOFFICE"):
@@ -352,16 +355,21 @@ def test_libreoffice_opens_it(tmp_path: Path) -> None:
             )
         pytest.skip("LibreOffice is not installed (apt-get install libreoffice-writer-nogui); .ci/run installs it")
     source = tmp_path / "report.docx"
-    source.write_bytes(_build("norfolk-2007", draft=True, numbered=True)["report.docx"])
+    source.write_bytes(data)
     profile = (tmp_path / "profile").as_uri()
     proc = subprocess.run(
-        [soffice, f"-env:UserInstallation={profile}", "--headless", "--convert-to", "txt:Text", "--outdir", str(tmp_path), str(source)],
+        [soffice, f"-env:UserInstallation={profile}", "--headless", "--convert-to", to, "--outdir", str(tmp_path), str(source)],
         capture_output=True,
         text=True,
         timeout=300,
         check=False,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    text = (tmp_path / "report.txt").read_text(encoding="utf-8-sig")
+    return tmp_path / f"report.{to.split(':')[0]}"
+
+
+def test_libreoffice_opens_it(tmp_path: Path) -> None:
+    txt = libreoffice_convert(_build("norfolk-2007", draft=True, numbered=True)["report.docx"], "txt:Text", tmp_path)
+    text = txt.read_text(encoding="utf-8-sig")
     assert "Neighbourhood Policing" in text and "1.1.1 The national Neighbourhood Policing programme" in text
     assert " ".join(text.split()).count("Appendix: Glossary of Terms and Abbreviations") >= 2, "the contents and the heading"

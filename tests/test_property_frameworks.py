@@ -24,6 +24,7 @@ from hmic_compile.report.build import BuildOptions, build_force
 from hmic_compile.report.render import make_environment
 
 from .test_docx import docx_words, md_words
+from .test_docx_outline import assert_same_headings
 
 NAMES = [
     "Outstanding", "Good", "Adequate", "Requires improvement", "Inadequate", "Excellent", "Fair", "Poor", "Exceptional",
@@ -214,10 +215,12 @@ def test_what_validates_builds_as_a_pdf(workspace: Path, p: dict) -> None:
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(p=projects())
 def test_what_validates_builds_as_a_word_document_that_says_what_the_markdown_says(workspace: Path, p: dict) -> None:
+    """Its words report.md's, its headings report.html's."""
     root = _fresh(workspace)
     write_project(root, p)
-    files, _ = _build(root, ("md", "docx"))
+    files, _ = _build(root, ("md", "html", "docx"))
     assert docx_words(files["report.docx"]) == md_words(files["report.md"].decode())
+    assert_same_headings(files)
 
 
 def test_the_generator_reaches_every_shape() -> None:

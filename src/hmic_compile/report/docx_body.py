@@ -1,6 +1,7 @@
 """The Word document's body, from the view model (report/view.py) in the order and words of report.md:
-title page, contents field, sections under Word's heading styles, lists, tables with header rows that repeat
-on every page, grades as styled text, and each paragraph's number in a --numbered build."""
+title page, contents field, sections under Word's heading styles at report.html's levels (its h2 is Heading 1),
+lists, tables with header rows that repeat on every page, grades as styled text, and each paragraph's number in
+a --numbered build."""
 
 from __future__ import annotations
 
@@ -20,7 +21,10 @@ from .draft import DraftMark
 from .prose import Prose, Run
 from .view import AreaView, BlockView, ItemView, Report, SectionView
 
-CONTENTS_FIELD = 'TOC \\o "1-3" \\h \\z \\u'  # headings 1 to 3, as hyperlinks, page numbers hidden on screen
+# The contents field: Headings 1 and 2 (report.html's h2 and h3), the levels its own entries are written at, as
+# hyperlinks, page numbers hidden on screen. Not Heading 3, where a case study's parts are: the PDF's bookmarks
+# leave them out too.
+CONTENTS_FIELD = 'TOC \\o "1-2" \\h \\z \\u'
 
 
 @dataclass(frozen=True)
@@ -102,7 +106,7 @@ class BodyWriter:
         self.prose(p, prose)
 
     def heading(self, text: str, level: int, anchor: str = "") -> None:
-        """A heading at report.md's `level` (## is Heading 1: the title is the Title style)."""
+        """A heading at report.md's and report.html's `level` (## and h2 are Heading 1: the title is the Title style)."""
         p = self.para(f"Heading {min(max(level - 1, 1), 9)}")
         name = self.bookmarks.get(anchor)
         if name is not None:
@@ -114,7 +118,7 @@ class BodyWriter:
 
     # --- blocks ---
 
-    def blocks(self, blocks: list[BlockView], level: int) -> None:
+    def blocks(self, blocks: list[BlockView]) -> None:
         for b in blocks:
             if b.kind == "paragraph" and b.text is not None:
                 self.prose(self.para(), b.text)
@@ -125,9 +129,17 @@ class BodyWriter:
             elif b.kind == "table":
                 self.table([Cell(h) for h in b.header], [[Cell(c) for c in row] for row in b.rows], b.caption)
             elif b.kind == "grades":
-                for g in b.grades:
-                    self.heading(g.name, level)
-                    self.blocks(g.definition, level + 1)
+                for rank, g in enumerate(b.grades, start=1):
+                    self.grade_name(g.name, rank)
+                    self.blocks(g.definition)
+
+    def grade_name(self, name: str, rank: int) -> None:
+        """A grade's name over its definition: a bold line in the grade's style, as report.md's **name** and
+        report.html's badge in a <dt> are, not a heading (it is no section of the report); kept with the definition
+        it names, as a heading would be."""
+        p = self.para()
+        p.paragraph_format.keep_with_next = True
+        p.add_run(name, style=grade_style(rank)).bold = True
 
     def items(self, items: list[ItemView]) -> None:
         for i in items:
@@ -201,7 +213,7 @@ class BodyWriter:
 
     def section(self, s: SectionView, level: int) -> None:
         self.heading(s.title, level, s.anchor)
-        self.blocks(s.body, level + 1)
+        self.blocks(s.body)
         for c in s.sections:
             self.section(c, level + 1)
 
@@ -253,10 +265,10 @@ class BodyWriter:
             self.distribution(a)
         if a.national_context:
             self.heading(lb["national_context"], 3)
-            self.blocks(a.national_context, 4)
+            self.blocks(a.national_context)
         if a.contextual_factors:
             self.heading(lb["contextual_factors"], 3)
-            self.blocks(a.contextual_factors, 4)
+            self.blocks(a.contextual_factors)
         for lst in a.lists:
             self.heading(lst.label, 3)
             self.items(lst.items)
@@ -264,11 +276,12 @@ class BodyWriter:
             self.heading(lb["developing_practice"], 3)
             self.labelled(lb["case_study_area"], cs.inspection_area)
             self.labelled(lb["case_study_title"], cs.title)
-            self.text(lb["case_study_problem"], bold=True)
-            self.blocks(cs.problem, 4)
-            self.text(lb["case_study_solution"], bold=True)
-            self.blocks(cs.solution, 4)
-            self.text(lb["case_study_outcomes"], bold=True)
+            # Its parts are headings under the case study's, as report.md's #### and report.html's <h4>.
+            self.heading(lb["case_study_problem"], 4)
+            self.blocks(cs.problem)
+            self.heading(lb["case_study_solution"], 4)
+            self.blocks(cs.solution)
+            self.heading(lb["case_study_outcomes"], 4)
             self.numbered(cs.outcomes)
             self.labelled(lb["case_study_contact"], cs.contact)
         if a.recommendations:

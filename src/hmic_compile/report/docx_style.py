@@ -1,8 +1,9 @@
 """The Word document's styles: Word's own heading, list and table styles set in the report's house style, the
 document's language, and a character style for each grade by its place on the scale (report/palette.py).
 
-Headings use Word's built-in Heading 1 to 4, so that the navigation pane and a contents field see them;
-grades are text in a character style ("Grade 1" is the best), coloured and bordered as the HTML's badges are.
+Headings use Word's built-in Heading styles at report.html's levels (its h2 is Heading 1, h5 Heading 4), so that
+the navigation pane and a contents field see them; grades are text in a character style ("Grade 1" is the best),
+coloured and bordered as the HTML's badges are, a grade's name over its definition too.
 """
 
 from __future__ import annotations
