@@ -1,7 +1,5 @@
 """The closed set of a report's headings and phrases that a framework, an area or a force's area file may set."""
 
-from __future__ import annotations
-
 from .model_base import Model, Text
 
 

@@ -1,7 +1,5 @@
 """The typed, closed model of a framework and a force's evidence, in the Inspectorate's words."""
 
-from __future__ import annotations
-
 from enum import Enum
 
 from pydantic import Field, model_validator
@@ -76,7 +74,7 @@ class ShareMet(Model):
     """The share of them (0 to 1) that must be exceeded: 0.5 is more than half."""
 
     @model_validator(mode="after")
-    def _one_threshold(self) -> ShareMet:
+    def _one_threshold(self) -> "ShareMet":
         if (self.at_least is None) == (self.more_than is None):
             raise ValueError("give exactly one of 'at_least' or 'more_than' (a share between 0 and 1)")
         return self
