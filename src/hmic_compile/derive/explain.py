@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..diagnostics import CommandError
 from ..diagnostics import escape as e
 from ..inputs import models as m
 from ..inputs.project import ForceBundle, Project
 from .grading import Derivation, derive_area
-from .paths import MAX_TRIALS, UP, Path, paths
+
+if TYPE_CHECKING:  # the paths to another grade load for `hmic grade --explain` and moderation, not for a build's view
+    from .paths import Path
 
 
 def area_derivations(project: Project, fo: ForceBundle) -> list[tuple[m.AreaDef, m.AreaEvidence, Derivation | None]]:
@@ -125,6 +127,8 @@ def explain_text(project: Project, fo: ForceBundle, area_id: str) -> str:
     lines.append(f"Awarded grade: {e(str(ev.grade))}")
     if ev.grade_rationale:
         lines.append(f"Professional judgement: {e(ev.grade_rationale)}")
+    from .paths import paths
+
     found = paths(fb.framework, criteria, ev)
     if found:
         lines.append("\nPath to another grade (the fewest changes of judgements a rule looks at; for moderation, never published)")
@@ -148,6 +152,8 @@ def change_text(p: Path, shown: int = 3) -> list[str]:
 
 def path_headline(p: Path) -> str:
     """What a path comes to, in a line: "up: 1 change, 2 ways", "down: already the lowest grade of the scale"."""
+    from .paths import MAX_TRIALS, UP
+
     head = "up" if p.direction == UP else "down"
     stopped = f" (the search stopped after {MAX_TRIALS:,} sets)" if p.stopped else ""
     if p.reason:

@@ -6,18 +6,21 @@ import datetime as dt
 import marshal
 import types
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import jinja2
 
 from ..diagnostics import Diagnostic, HmicError, Loc
 from ..inputs.cache import Entries, template_folder
 from . import budget
-from .draft import Draft, draft_mark
 from .prose import ProseError, cell_filter, md_filter
 from .template_files import FORMATS as FORMATS  # re-exported: report/template_files.py holds it
 from .template_files import TEMPLATE_NAMES, packaged_templates, search_folders
 from .templates import FolderLoader, TemplateRefused
 from .view import Report
+
+if TYPE_CHECKING:  # the draft mark loads for a --draft build only
+    from .draft import Draft
 
 
 def css_string(text: str) -> str:
@@ -186,13 +189,12 @@ def render(report: Report, env: jinja2.Environment, fmt: str, draft: Draft | Non
     created = None
     if fmt == "pdf" and source_date_epoch is not None:
         created = dt.datetime.fromtimestamp(source_date_epoch, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    context: dict[str, object] = {
-        "report": report,
-        "labels": report.labels,
-        "medium": fmt,
-        "created": created,
-        "draft": draft_mark(draft, report.labels) if draft else None,
-    }
+    shown = None
+    if draft:
+        from .draft import draft_mark
+
+        shown = draft_mark(draft, report.labels)
+    context: dict[str, object] = {"report": report, "labels": report.labels, "medium": fmt, "created": created, "draft": shown}
     return render_template(env, name, context, report.key)
 
 

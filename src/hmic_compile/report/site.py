@@ -21,20 +21,18 @@ from ..diagnostics import Diagnostic, Diagnostics, HmicError, Loc, json_text
 from ..inputs.loader import load
 from ..inputs.project import FrameworkBundle, force_folders
 from .build import BuildOptions, build_forces, template_files
-from .draft import draft_mark
-from .opendata import data_files
 from .prose import md_text
 from .render import make_environment, render_template
 from .results import ForceResult, RoundResult
-from .round import PAGES, page_formats, round_view
 from .round_record import ForceRecord
 from .uptodate import same_files
-from .visible import shows
 from .write import sha256, write_atomic
 
 
 def _require_mark(text: str, mark: str, medium: str, name: str) -> None:
     """A draft round's page shows its draft mark where a reader sees it, as a force's report must (E604)."""
+    from .visible import shows  # its CSS parser loads for a --draft build only
+
     if (medium == "md" and md_text(mark) not in text) or (medium == "html" and not shows(text, mark)):
         raise HmicError(
             [
@@ -74,8 +72,15 @@ def round_files(
 ) -> dict[str, bytes]:
     """Every file of the round of `fb` for the forces of `records`, in memory; HmicError on a template problem.
     `of`: the framework's force folders in evidence/, when `records` are only some of them (round_view)."""
+    from .opendata import data_files  # the round's own modules load when a round is made
+    from .round import PAGES, page_formats, round_view
+
     view = round_view(fb, records, options.formats, of)
-    draft = draft_mark(options.draft, view.labels) if options.draft else None
+    draft = None
+    if options.draft:
+        from .draft import draft_mark
+
+        draft = draft_mark(options.draft, view.labels)
     files: dict[str, bytes] = {}
     for medium in page_formats(options.formats):
         for page, _ in PAGES:
