@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from enum import Enum
 from typing import Any
@@ -61,6 +61,9 @@ def no_command(line: str) -> str:
     return line
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def _no_surrogates(value: Any) -> Any:
     """`value` (plain data) with each lone surrogate in its text written out as '\\udcff'."""
     if isinstance(value, str):
@@ -87,12 +90,29 @@ def json_text(data: Any, *, ascii: bool = True, indent: int | None = 2) -> str:
 
     With `ascii`, every other character is written as \\uXXXX (json's default); without, only control,
     format and separator characters are, so the text still decodes to the same values."""
-    text = json.dumps(_no_surrogates(data), ensure_ascii=ascii, indent=indent)
+    # Written without escapes first: a lone surrogate in the data shows in that text as itself, and only
+    # then is the data walked to write each one out (most data has none, and the walk is the slow part).
+    text = json.dumps(data, ensure_ascii=False, indent=indent)
+    if _SURROGATE.search(text):
+        data = _no_surrogates(data)
+        text = json.dumps(data, ensure_ascii=False, indent=indent)
+    if ascii:
+        text = json.dumps(data, indent=indent)
     if "##" in text:  # only ever inside a string: written \u005b, it decodes to the same text but is no workflow command
         text = text.replace("##[", "##\\u005b").replace("##vso[", "##vso\\u005b")
     if ascii or text.replace("\n", "").isprintable():
         return text
     return "".join(_json_escaped(c) if c != "\n" and unicodedata.category(c) in _UNSAFE_CATEGORIES else c for c in text)
+
+
+def json_lines(items: Sequence[Any]) -> list[str]:
+    """`json_text(item, ascii=False, indent=None)` of each item, a line each: the same texts, checked all at once."""
+    encode = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps's own, made once
+    texts = [encode(item) for item in items]
+    joined = "\n".join(texts)  # no line holds a newline: json writes one inside a string as \n
+    if _SURROGATE.search(joined) or "##" in joined or not joined.replace("\n", "").isprintable():
+        return [json_text(item, ascii=False, indent=None) for item in items]  # something to write out: item by item
+    return texts
 
 
 class Severity(str, Enum):

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..derive.national import picture
-from ..diagnostics import json_text
+from ..diagnostics import json_lines, json_text
 from ..inputs.models import NOT_INSPECTED, Judgement
 from ..inputs.project import FrameworkBundle
 from .round import RoundView
@@ -215,9 +215,10 @@ def csv_bytes(fields: Sequence[Field], rows: Sequence[Row]) -> bytes:
     """UTF-8 CSV (RFC 4180: CRLF line ends), a header row, every text cell quoted and neutralised, numbers bare."""
     buf = io.StringIO()
     w = csv.writer(buf, quoting=csv.QUOTE_NONNUMERIC, lineterminator="\r\n")
-    w.writerow([f.name for f in fields])
-    for row in rows:
-        w.writerow([_csv_value(row[f.name]) for f in fields])
+    names = [f.name for f in fields]
+    w.writerow(names)
+    for row in rows:  # most cells are text: neutralised at once, the rest through _csv_value
+        w.writerow([neutralise(v) if type(v) is str else _csv_value(v) for v in map(row.__getitem__, names)])
     return buf.getvalue().encode("utf-8")
 
 
@@ -228,7 +229,7 @@ def json_bytes(rows: Sequence[Row], names: Sequence[str] = ()) -> bytes:
     form of JSON tabular data: an empty array says nothing of its fields, and frictionless cannot read it."""
     if not rows:
         return (json_text([list(names)], ascii=False, indent=None) + "\n").encode("utf-8") if names else b"[]\n"
-    lines = ",\n".join("  " + json_text(row, ascii=False, indent=None) for row in rows)
+    lines = ",\n".join("  " + line for line in json_lines(rows))
     return f"[\n{lines}\n]\n".encode()
 
 
