@@ -305,7 +305,6 @@ def _citations(refs: list[str], path: tuple, doc: Document, ids: _Ids, cited: se
     kinds: set[str] = set()
     ok = True
     for k, ref in enumerate(refs):
-        where = doc.loc(path + ("evidence", k))
         found = ids.loaded.get(ref)
         if found is None:
             ok = False
@@ -317,7 +316,7 @@ def _citations(refs: list[str], path: tuple, doc: Document, ids: _Ids, cited: se
             candidates = sorted(i for i, (_, kind, _) in ids.loaded.items() if kind in m.EVIDENCE_LISTS)  # only on a miss: it costs
             close = difflib.get_close_matches(ref, candidates, n=1)
             diags.error(
-                where,
+                doc.loc(path + ("evidence", k)),
                 "E404",
                 f"no evidence item with id '{ref}'",
                 suggest(ref, candidates) if close else "cite the id of a strength, work in progress or area for improvement",
@@ -325,7 +324,7 @@ def _citations(refs: list[str], path: tuple, doc: Document, ids: _Ids, cited: se
         elif found[1] not in m.EVIDENCE_LISTS:
             ok = False
             diags.error(
-                where,
+                doc.loc(path + ("evidence", k)),
                 "E404",
                 f"'{ref}' is a recommendation, not an evidence item",
                 "cite the strengths, work in progress or areas for improvement that support the judgement",

@@ -49,15 +49,15 @@ def printed_strings(data: object, path: tuple = ()) -> Iterable[tuple[tuple, str
         yield path, data
 
 
-def _texts(data: object, out: list[str]) -> None:
-    """The strings printed_strings yields, without their paths: the fast path of the glossary check."""
+def printed_texts(data: object, out: list[str]) -> None:
+    """The strings printed_strings yields, without their paths, appended to `out`: the fast path of the checks."""
     if isinstance(data, dict):
         for k, v in data.items():
             if k not in NOT_PROSE:
-                _texts(v, out)
+                printed_texts(v, out)
     elif isinstance(data, list):
         for v in data:
-            _texts(v, out)
+            printed_texts(v, out)
     elif isinstance(data, str):
         out.append(data)
 
@@ -90,7 +90,7 @@ def printed_words(scanned: Iterable[tuple[Document, str | None]]) -> PrintedWord
         data = doc.data
         if only is not None:
             data = data.get(only) if isinstance(data, dict) else None
-        _texts(data, texts)
+        printed_texts(data, texts)
     return PrintedWords(frozenset(candidates("\n".join(texts))), scanned)
 
 

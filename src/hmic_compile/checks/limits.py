@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ..diagnostics import Diagnostics
 from ..inputs.loader import Document
-from .glossary import printed_strings
+from .glossary import printed_strings, printed_texts
 
 MARKUP_CHARACTERS = "\n!#$%&*+-:<=>@[\\]^_`{}~"
 MAX_MARKUP = 50_000
@@ -23,7 +23,8 @@ def markup_count(text: str) -> int:
 
 
 def check_markup(doc: Document, diags: Diagnostics) -> None:
-    texts = [text for _, text in printed_strings(doc.data)]
+    texts: list[str] = []
+    printed_texts(doc.data, texts)
     if markup_count("".join(texts)) <= MAX_MARKUP:
         return  # the common case: one count over the whole file's text
     total = 0
