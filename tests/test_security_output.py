@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from hmic_compile.cli import app
-from hmic_compile.diagnostics import Diagnostic, HmicError, Loc, Severity, escape, json_text, safe_line, to_json
+from hmic_compile.diagnostics import Diagnostic, HmicError, Loc, Severity, escape, json_lines, json_text, safe_line, to_json
 from hmic_compile.inputs.loader import parse
 
 MINI = Path(__file__).resolve().parent / "fixtures" / "mini"
@@ -164,6 +164,12 @@ def test_json_is_i_json_whatever_the_text(text: str) -> None:
         assert_safe_lines(out)
     diags = [Diagnostic(Loc(f"evidence/{text}"), "E212", text, hint=text)]
     assert_i_json(to_json(diags))
+
+
+@given(st.lists(st.lists(st.sampled_from(HOSTILE) | st.text(), max_size=4).map("".join), max_size=5))
+def test_json_lines_are_json_text_of_each_item(texts: list[str]) -> None:
+    rows = [{"k" + t: t, "n": i, "none": None, "list": [t, True]} for i, t in enumerate(texts)]
+    assert json_lines(rows) == [json_text(r, ascii=False, indent=None) for r in rows]  # open data's JSON, row by row
 
 
 def test_json_keeps_every_character_but_lone_surrogates() -> None:
