@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterator
 
 # Abbreviations have two capitals or more (SNT, MoPI, ViSOR): only such words need a lookup.
-_WORD = re.compile(r"[A-Z][a-z]*[A-Z][A-Za-z]*")
+_WORD = re.compile(r"[A-Z][a-z]*+[A-Z][A-Za-z]*")  # possessive: a lower-case run is never given back
 
 
 def capitalised_words(text: str) -> tuple[tuple[int, int], ...]:

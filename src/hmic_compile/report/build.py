@@ -84,30 +84,32 @@ def build_force(
 ) -> dict[str, bytes]:
     """All output files of one force's report (of its view `report`, when made already), rendered in memory;
     raises HmicError on a template problem."""
-    from .draft import draft_mark
     from .render import render
 
     report = report or build_report(project, fo, options.numbered)
+    shown = None  # the draft mark, for a --draft build only
+    if options.draft:
+        from .draft import draft_mark
+
+        shown = draft_mark(options.draft, report.labels)
     files: dict[str, bytes] = {}
     for fmt in options.formats:
         if fmt == "docx":
             from .docx import report_docx  # python-docx loads only when a Word document is asked for
 
-            shown = draft_mark(options.draft, report.labels) if options.draft else None
             try:
                 files[OUTPUT_NAMES[fmt]] = report_docx(report, shown, options.source_date_epoch)
             except ProseError as e:  # as render() reports it for the other formats
                 raise HmicError([Diagnostic(Loc(report.key), "E602", str(e), hint=e.hint)]) from None
             continue
         text = render(report, env, fmt, options.draft, options.source_date_epoch)
-        if options.draft:
-            _require_draft_mark(text, draft_mark(options.draft, report.labels).text, fmt)
+        if shown is not None:
+            _require_draft_mark(text, shown.text, fmt)
         if fmt == "pdf":
             from .pdf import NotOnEveryPage, PdfTooLarge, html_to_pdf  # WeasyPrint loads only when a PDF is asked for
 
-            mark = draft_mark(options.draft, report.labels).text if options.draft else None
             try:
-                files[OUTPUT_NAMES[fmt]] = html_to_pdf(text, on_every_page=mark)
+                files[OUTPUT_NAMES[fmt]] = html_to_pdf(text, on_every_page=shown.text if shown else None)
             except NotOnEveryPage as e:
                 pages = ", ".join(map(str, e.pages[:10])) + (f" and {len(e.pages) - 10} more" if len(e.pages) > 10 else "")
                 raise _no_draft_mark(fmt, f" on page{'s' if len(e.pages) > 1 else ''} {pages} of {e.total}") from None
