@@ -76,3 +76,20 @@ def test_the_command_line_runs_without_collection_and_serve_turns_it_on(tmp_path
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=tmp_path, timeout=60)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[False, True]"
+
+
+def test_the_command_line_leaves_what_lives_at_exit_to_the_system(tmp_path: Path) -> None:
+    """At exit the interpreter would collect over every object still alive; main() freezes them first, whatever
+    the command did (here: exit 3, as a failing command exits)."""
+    probe = (
+        "import atexit, gc, sys\n"
+        "from hmic_compile import __main__ as m\n"
+        "def command():\n"
+        "    sys.exit(3)\n"
+        "m.invoked = lambda app, argv: command\n"
+        "atexit.register(lambda: print('frozen', gc.get_freeze_count() > 0, flush=True))\n"
+        "m.main()\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=tmp_path, timeout=60)
+    assert out.returncode == 3, out.stderr
+    assert out.stdout.strip() == "frozen True"  # and the atexit handlers still ran

@@ -33,6 +33,12 @@ def main() -> None:
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
         sys.exit(interrupts.exit_code())
+    finally:
+        # The process ends here. At exit the interpreter collects garbage over every object still alive
+        # (a fifth of a short command's time, for what its modules, models and results hold); frozen, they
+        # are left to the operating system, which frees the whole process at once. Everything else at exit
+        # (atexit handlers, flushing, freeing modules) happens as before.
+        gc.freeze()
 
 
 def invoked(app: typer.Typer, args: Sequence[str]) -> typer.Typer:
