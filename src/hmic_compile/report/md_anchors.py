@@ -14,6 +14,7 @@ tests/test_markdown_anchors.py resolves every in-page link with both algorithms 
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Iterator
 from functools import cache
@@ -50,8 +51,13 @@ def heading_text(text: str) -> str:
     return "".join(out)
 
 
+_NOT_KEPT_ASCII = re.compile(r"[^a-z0-9_ -]")
+
+
 def github_id(text: str) -> str:
     """The id a heading showing `text` gets before duplicates are told apart."""
+    if text.isascii():  # the same, at once: of ASCII, letters, digits, '-', '_' and ' ' are kept
+        return _NOT_KEPT_ASCII.sub("", text.lower()).replace(" ", "-")
     kept = (c for c in text.lower() if c.isalnum() or c in "-_ " or unicodedata.category(c) in _KEPT_CATEGORIES)
     return "".join(kept).replace(" ", "-")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cache, cached_property
 from typing import Any
 
 from markdown_it import MarkdownIt
@@ -145,12 +145,18 @@ def _runs(tokens: Sequence[Token]) -> list[Run]:
     return out
 
 
+@cache
+def _shared() -> MarkdownIt:
+    """The instance of every Renderer given none: it keeps nothing between parses (each has its own state)."""
+    return make_markdown()
+
+
 @dataclass
 class Renderer:
     """Renders prose strings once each; the same Prose object serves the HTML and the Markdown output."""
 
     abbreviations: dict[str, str] = field(default_factory=dict)
-    md: MarkdownIt = field(default_factory=make_markdown)
+    md: MarkdownIt = field(default_factory=_shared)
 
     @cached_property
     def abbr(self) -> Abbreviations:
