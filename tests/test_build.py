@@ -6,6 +6,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -57,6 +58,25 @@ def test_unknown_format_is_a_usage_error(tmp_path: Path) -> None:
     assert code == 2
     assert "unknown format odt; expected a comma-separated list of: md, html, pdf, docx" in output
     assert not (tmp_path / "norfolk-2007").exists()
+
+
+def test_a_build_that_stops_first_loads_no_renderer(tmp_path: Path) -> None:
+    """A framework with errors stops the build before any force is built: Jinja, markdown-it and the view
+    model are not loaded for it (a force that is built loads them, and workers inherit them)."""
+    project = tmp_path / "project"
+    shutil.copytree(REPO / "tests" / "fixtures" / "mini", project)
+    framework = project / "criteria" / "2024" / "framework.yaml"
+    framework.write_text(framework.read_text(encoding="utf-8") + "not_a_key: 1\n", encoding="utf-8")
+    argv = ["build", "--root", str(project), "--out", str(tmp_path / "out")]
+    code = (
+        "import sys; from typer.testing import CliRunner; from hmic_compile.cli import app; "
+        f"r = CliRunner().invoke(app, {argv!r}); assert r.exit_code == 1 and 'nothing was written' in r.output, r.output; "
+        "print(sorted(m for m in ('jinja2', 'markdown_it', 'hmic_compile.report.view', 'hmic_compile.report.render') if m in sys.modules))"
+    )
+    env = {**os.environ, "HMIC_CACHE_DIR": "off"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"
 
 
 def _subprocess_build(out: Path, cwd: Path, env_extra: dict[str, str]) -> None:

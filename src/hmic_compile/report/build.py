@@ -15,16 +15,18 @@ from ..inputs.cache import ParseCache
 from ..inputs.project import ForceBundle, FrameworkBundle, Project
 from . import template_files as tf
 from .options import OUTPUT_NAMES, BuildOptions, build_options, output_formats
-from .prose import ProseError
 from .results import ForceResult
-from .round_record import force_record
 from .template_files import TEMPLATE_NAMES, packaged_templates
 from .uptodate import has_manifest, unchanged
-from .view import Report, build_report
 from .write import manifest, recover, refuse_unsafe_out, write_atomic
 
-if TYPE_CHECKING:  # Jinja and the renderer load only when a force is rendered: not for one left unchanged
+if TYPE_CHECKING:
+    # The view model, markdown-it, Jinja and the renderer load when a force is built (_build_folder), and
+    # before workers fork (_build_forces): not for a build that stops first (a usage error, a framework
+    # with errors).
     import jinja2
+
+    from .view import Report
 
 ROUND_TEMPLATES = "round/"  # the templates of a framework's round (report/site.py), not of a force's report
 
@@ -84,7 +86,9 @@ def build_force(
 ) -> dict[str, bytes]:
     """All output files of one force's report (of its view `report`, when made already), rendered in memory;
     raises HmicError on a template problem."""
+    from .prose import ProseError
     from .render import render
+    from .view import build_report
 
     report = report or build_report(project, fo, options.numbered)
     shown = None  # the draft mark, for a --draft build only
@@ -170,6 +174,9 @@ _TEMPLATES: tuple[tuple[str, str], ...] | None = None  # the template files' has
 def _build_folder(folder: Path) -> ForceResult:
     """Load, check, render and write one force: everything about it is checked before anything is written."""
     global _ENV, _TEMPLATES
+    from .round_record import force_record
+    from .view import build_report
+
     root, frameworks, job, _ = parallel.state()
     target = job.out / folder.name
     fo, diags = parallel.load_and_check(folder)
@@ -228,6 +235,8 @@ def _build_forces(
     global _ENV, _TEMPLATES
     _ENV, _TEMPLATES = None, None
     parse_cache = ParseCache(job.cache_dir) if job.cache_dir is not None else None
+    if jobs > 1 and len(folders) > 1:  # workers will fork: each inherits what it builds with, rather than import it again
+        from . import render, round_record, view  # noqa: F401
 
     def died(folder: Path, how: str, pid: int) -> ForceResult:
         target = job.out / folder.name

@@ -12,25 +12,26 @@ from collections import Counter
 from collections.abc import Generator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-import jinja2
+from typing import TYPE_CHECKING, Any
 
 from .. import __version__
 from ..diagnostics import Diagnostic, Diagnostics, HmicError, Loc, json_text
 from ..inputs.loader import load
 from ..inputs.project import FrameworkBundle, force_folders
 from .build import BuildOptions, build_forces, template_files
-from .prose import md_text
-from .render import make_environment, render_template
 from .results import ForceResult, RoundResult
-from .round_record import ForceRecord
 from .uptodate import same_files
 from .write import sha256, write_atomic
+
+if TYPE_CHECKING:  # Jinja and the renderer load when a round is made (report/build.py: when a force is built)
+    import jinja2
+
+    from .round_record import ForceRecord
 
 
 def _require_mark(text: str, mark: str, medium: str, name: str) -> None:
     """A draft round's page shows its draft mark where a reader sees it, as a force's report must (E604)."""
+    from .prose import md_text
     from .visible import shows  # its CSS parser loads for a --draft build only
 
     if (medium == "md" and md_text(mark) not in text) or (medium == "html" and not shows(text, mark)):
@@ -73,6 +74,7 @@ def round_files(
     """Every file of the round of `fb` for the forces of `records`, in memory; HmicError on a template problem.
     `of`: the framework's force folders in evidence/, when `records` are only some of them (round_view)."""
     from .opendata import data_files  # the round's own modules load when a round is made
+    from .render import render_template
     from .round import PAGES, page_formats, round_view
 
     view = round_view(fb, records, options.formats, of)
@@ -125,6 +127,8 @@ class _RoundJob:
                 key, target, note=f"the round of {key} ({target}/) is not rebuilt while a force is not built; it is unchanged"
             )
         left = self.left_out.get(key, 0)
+        from .render import make_environment
+
         try:
             env = make_environment(self.templates, self.root, self.cache_dir)
             files = round_files(self.frameworks[key], records, env, self.options, len(records) + left if left else None)
