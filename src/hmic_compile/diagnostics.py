@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -90,6 +89,8 @@ def json_text(data: Any, *, ascii: bool = True, indent: int | None = 2) -> str:
 
     With `ascii`, every other character is written as \\uXXXX (json's default); without, only control,
     format and separator characters are, so the text still decodes to the same values."""
+    import json  # only for JSON output: `hmic validate` prints text
+
     # Written without escapes first: a lone surrogate in the data shows in that text as itself, and only
     # then is the data walked to write each one out (most data has none, and the walk is the slow part).
     text = json.dumps(data, ensure_ascii=False, indent=indent)
@@ -107,6 +108,8 @@ def json_text(data: Any, *, ascii: bool = True, indent: int | None = 2) -> str:
 
 def json_lines(items: Sequence[Any]) -> list[str]:
     """`json_text(item, ascii=False, indent=None)` of each item, a line each: the same texts, checked all at once."""
+    import json
+
     encode = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps's own, made once
     texts = [encode(item) for item in items]
     joined = "\n".join(texts)  # no line holds a newline: json writes one inside a string as \n
