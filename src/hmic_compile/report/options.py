@@ -7,10 +7,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..diagnostics import CommandError
-from .draft import Draft
 from .template_files import FORMATS
+
+if TYPE_CHECKING:  # the draft mark loads for --draft only
+    from .draft import Draft
 
 OUTPUT_NAMES = {"md": "report.md", "html": "report.html", "pdf": "report.pdf", "docx": "report.docx"}
 
@@ -56,4 +59,8 @@ def build_options(root: Path, formats: tuple[str, ...], draft: bool, numbered: b
     except SettingError as e:
         raise CommandError(str(e), usage=True) from None
     commit = git_commit(root)
-    return BuildOptions(formats, commit, epoch, Draft(build_date(epoch), commit) if draft else None, numbered)
+    if not draft:
+        return BuildOptions(formats, commit, epoch, None, numbered)
+    from .draft import Draft
+
+    return BuildOptions(formats, commit, epoch, Draft(build_date(epoch), commit), numbered)
