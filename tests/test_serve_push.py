@@ -114,11 +114,12 @@ def test_an_event_stream_from_another_host_is_refused(server: Server) -> None:
 
 def test_streams_are_bounded_so_pages_never_hold_every_slot(server: Server, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(serve_push, "MAX_STREAMS", 2)
-    streams = [Events(server) for _ in range(4)]
+    streams: list[Events] = []
     try:
-        for s in streams:
-            s.head()
-            s.event()
+        for _ in range(4):  # one after another: a stream is open once its first event has come
+            streams.append(Events(server))
+            streams[-1].head()
+            streams[-1].event()
         assert streams[0].closed() and streams[1].closed()  # the oldest, closed for the newer
         assert server.site.changes.streams == 2
         assert status(server)["generation"] == 1  # and the server answers the rest
