@@ -60,3 +60,19 @@ def test_what_only_a_full_run_can_judge_is_never_digested(root: Path, what: str)
         shutil.rmtree(root / "criteria")
         (root / "criteria").write_text("x", encoding="utf-8")
     assert digest("validate", root, None) is None
+
+
+def test_a_file_rewritten_with_its_size_and_times_kept_is_read_again(root: Path) -> None:
+    """What was read once in a run is not read again while nothing about the file changed; a write with the
+    same size, its modification time set back, still moves the status-change time, so it is read again."""
+    glossary = root / "evidence" / "testshire-2024" / "glossary.yaml"
+    old = os.stat(glossary)
+    os.utime(glossary, ns=(old.st_atime_ns, old.st_mtime_ns - 10_000_000_000))  # written long ago: its digest is kept
+    first = digest("validate", root, None)
+    assert digest("validate", root, None) == first
+    st = os.stat(glossary)
+    text = glossary.read_bytes()
+    glossary.write_bytes(text[:-2] + (b"x\n" if text[-2:] != b"x\n" else b"y\n"))
+    os.utime(glossary, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert os.stat(glossary).st_size == st.st_size and os.stat(glossary).st_mtime_ns == st.st_mtime_ns
+    assert digest("validate", root, None) != first

@@ -87,17 +87,17 @@ def _files(target: Path) -> dict[str, str] | None:
 
 
 def _as_recorded(target: Path) -> dict[str, str] | None:
-    """The files of `target`, when they are exactly what its manifest records (its outputs and itself)."""
-    found = _files(target)
-    if found is None or MANIFEST not in found:
-        return None
+    """What the manifest of `target`, just written or found unchanged, records: each output with its SHA-256,
+    and the manifest's own. The files themselves are not read here: a later build compares the folder with
+    this, file by file and byte for byte, before it tells anything from the record."""
     try:
-        recorded = json.loads(read_regular(target / MANIFEST, MAX_OUTPUT_BYTES))
-        outputs = {o["path"]: o["sha256"] for o in recorded["outputs"]}
+        raw = read_regular(target / MANIFEST, MAX_OUTPUT_BYTES)
+        recorded = {o["path"]: o["sha256"] for o in json.loads(raw)["outputs"]}
     except (OSError, NotRegular, TooLarge, ValueError, KeyError, TypeError):
         return None
-    mine = {k: v for k, v in found.items() if k != MANIFEST}
-    return found if mine == outputs else None
+    if not all(type(k) is str and type(v) is str for k, v in recorded.items()) or MANIFEST in recorded:
+        return None
+    return {**recorded, MANIFEST: sha256(raw)}
 
 
 @dataclass(frozen=True)
