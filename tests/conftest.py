@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 SOURCE = REPO.parent / "shared" / "seeds" / "000_b58d774295a081e0.txt"
+MINI = REPO / "tests" / "fixtures" / "mini"  # the smallest whole project: one framework, one force
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -54,3 +56,11 @@ def golden(request: pytest.FixtureRequest) -> Golden:
 @pytest.fixture(scope="session")
 def repo() -> Path:
     return REPO
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A copy of the mini project to change (a test module may define its own `project` instead)."""
+    root = tmp_path / "project"
+    shutil.copytree(MINI, root)
+    return root

@@ -36,13 +36,6 @@ def _state(folder: Path) -> dict[str, tuple[bytes, int]]:
     return {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in sorted(folder.iterdir())}
 
 
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
-    root = tmp_path / "project"
-    shutil.copytree(MINI, root)
-    return root
-
-
 def _build(root: Path, out: Path, *extra: str, env: dict[str, str] | None = None) -> str:
     code, stderr = _hmic("build", FORCE, "--root", str(root), "--out", str(out), *extra, env=env)
     assert code == 0, stderr

@@ -19,13 +19,6 @@ HMIC = [sys.executable, "-m", "hmic_compile", "lsp"]
 
 
 @pytest.fixture
-def project(tmp_path: Path) -> Path:
-    root = tmp_path / "project"
-    shutil.copytree(MINI, root)
-    return root
-
-
-@pytest.fixture
 def lsp(project: Path) -> Iterator[LspClient]:
     client = LspClient(HMIC, cwd=project)
     caps = client.initialize(project)["capabilities"]

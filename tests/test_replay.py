@@ -48,13 +48,6 @@ def _run(args: list[str], cache: Path | str, env: dict[str, str] | None = None) 
 
 
 @pytest.fixture
-def project(tmp_path: Path) -> Path:
-    root = tmp_path / "project"
-    shutil.copytree(MINI, root)
-    return root
-
-
-@pytest.fixture
 def cache(tmp_path: Path) -> Path:
     return tmp_path / "cache"
 
