@@ -93,7 +93,8 @@ def _plain(v: Validation) -> tuple[Any, ...]:
     return (v.frameworks, v.forces, plain_diagnostics(v.diagnostics), names(v.framework_folders), names(v.force_folders), v.unchecked)
 
 
-def _names(value: Any) -> tuple[str, ...]:
+def plain_names(value: Any) -> tuple[str, ...]:
+    """Names read back from plain data (the cache); ValueError when `value` is not a tuple of text."""
     if type(value) is not tuple or not all(type(n) is str for n in value):
         raise ValueError("not names")
     return value
@@ -107,9 +108,9 @@ def _from_plain(value: Any) -> Validation:
         frameworks,
         forces,
         from_plain_diagnostics(diags),
-        Checked(*(_names(n) for n in fw)),
-        Checked(*(_names(n) for n in fo)),
-        _names(unchecked),
+        Checked(*(plain_names(n) for n in fw)),
+        Checked(*(plain_names(n) for n in fo)),
+        plain_names(unchecked),
     )
 
 

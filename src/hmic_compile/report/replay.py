@@ -17,12 +17,12 @@ from __future__ import annotations
 import json
 import marshal
 import os
-import stat
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..checks.validate import plain_names
 from ..diagnostics import CommandError, Diagnostic, HmicError, from_plain_diagnostics, plain_diagnostics
 from ..inputs.cache import Entries, results_folder
 from ..inputs.files import NotRegular, TooLarge, read_regular
@@ -30,7 +30,7 @@ from ..inputs.snapshot import digest
 from . import template_files as tf
 from .options import BuildOptions
 from .results import ForceResult, RoundResult
-from .uptodate import MANIFEST, MAX_OUTPUT_BYTES
+from .uptodate import MANIFEST, MAX_OUTPUT_BYTES, file_names
 from .write import sha256
 
 Result = ForceResult | RoundResult
@@ -69,21 +69,13 @@ def build_key(
 def _files(target: Path) -> dict[str, str] | None:
     """Every file under `target` (relative paths) with its SHA-256; None when `target` is not a real folder or
     holds anything but folders and regular files."""
-    found: dict[str, str] = {}
     try:
-        if not stat.S_ISDIR(os.lstat(target).st_mode):
+        names = file_names(target)
+        if names is None:
             return None
-        for folder, dirs, names in os.walk(target):
-            rel = os.path.relpath(folder, target)
-            for d in dirs:
-                if not stat.S_ISDIR(os.lstat(os.path.join(folder, d)).st_mode):
-                    return None  # a link to a folder: never what a build writes
-            for name in names:
-                path = name if rel == "." else f"{rel}/{name}"
-                found[path] = sha256(read_regular(os.path.join(folder, name), MAX_OUTPUT_BYTES))
+        return {name: sha256(read_regular(target / name, MAX_OUTPUT_BYTES)) for name in names}
     except (OSError, NotRegular, TooLarge):
         return None
-    return found
 
 
 def _as_recorded(target: Path) -> dict[str, str] | None:
@@ -131,12 +123,6 @@ def _plain(keys: list[str], found: list[Diagnostic], results: list[Result]) -> t
     return (tuple(keys), plain_diagnostics(found), rows)
 
 
-def _names(value: Any) -> tuple[str, ...]:
-    if type(value) is not tuple or not all(type(n) is str for n in value):
-        raise ValueError("not names")
-    return value
-
-
 def _unplain(value: Any) -> Record | None:
     """The record, or None when an output folder no longer holds what the build left there."""
     keys, found, rows = value
@@ -148,13 +134,13 @@ def _unplain(value: Any) -> Record | None:
         if files and _files(where) != files:
             return None
         if kind == "force":
-            results.append(ForceResult(key, where, _names(written), tuple(from_plain_diagnostics(diags)), unchanged=True))
+            results.append(ForceResult(key, where, plain_names(written), tuple(from_plain_diagnostics(diags)), unchanged=True))
         elif kind == "round":
             ok = bool(written)
-            results.append(RoundResult(key, where, _names(written), tuple(from_plain_diagnostics(diags)), note, unchanged=ok))
+            results.append(RoundResult(key, where, plain_names(written), tuple(from_plain_diagnostics(diags)), note, unchanged=ok))
         else:
             raise ValueError("not a result")
-    return Record(_names(keys), from_plain_diagnostics(found), tuple(results))
+    return Record(plain_names(keys), from_plain_diagnostics(found), tuple(results))
 
 
 class Memo:

@@ -41,20 +41,25 @@ def unchanged(target: Path, names: set[str], record: Callable[[dict[str, bytes]]
     return record(found) == recorded
 
 
+def file_names(target: Path) -> set[str] | None:
+    """Every file under `target` by its relative path (`data/x.csv` too); None when `target` is not a folder
+    (a link included) or holds a link to a folder, never what a build writes. OSError when it cannot be read."""
+    if not stat.S_ISDIR(os.lstat(target).st_mode):
+        return None
+    found: set[str] = set()
+    for folder, dirs, names in os.walk(target):
+        rel = os.path.relpath(folder, target)
+        if any(not stat.S_ISDIR(os.lstat(os.path.join(folder, d)).st_mode) for d in dirs):
+            return None
+        found.update(name if rel == "." else f"{rel}/{name}" for name in names)
+    return found
+
+
 def same_files(target: Path, files: dict[str, bytes]) -> bool:
     """Whether `target` (a folder, not a link) holds exactly `files` (relative paths, `data/x.csv` too), each a
     regular file with those bytes, and nothing else: a framework's round, made in memory, that need not be written."""
     try:
-        if not stat.S_ISDIR(os.lstat(target).st_mode):
-            return False
-        found: set[str] = set()
-        for folder, dirs, names in os.walk(target):
-            rel = os.path.relpath(folder, target)
-            for d in dirs:
-                if not stat.S_ISDIR(os.lstat(os.path.join(folder, d)).st_mode):
-                    return False  # a link to a folder: not what a build writes
-            found.update(name if rel == "." else f"{rel}/{name}" for name in names)
-        if found != set(files):
+        if file_names(target) != set(files):
             return False
         return all(read_regular(target / name, MAX_OUTPUT_BYTES) == data for name, data in files.items())
     except (OSError, NotRegular, TooLarge):
