@@ -18,7 +18,7 @@ from pathlib import Path
 
 import docx
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 from lxml import etree
 from markdown_it import MarkdownIt
@@ -155,6 +155,7 @@ PIECES = ["a", "b ", " ", "*", "**", "_", "`", "[", "]", "(", ")", "(#a)", "(htt
 
 
 @given(st.lists(st.sampled_from(PIECES), max_size=16).map("".join))
+@example("[&amp;\\[b *a*](http://x.test/)")  # an entity in a link's text: the HTML escapes it, Word shows the character
 def test_word_shows_the_words_and_links_the_html_shows(text: str) -> None:
     """Any prose, Markdown marks and all: the runs Word is given hold the words of the HTML's paragraph, and a link
     wherever the HTML has one, to the same target, over the same words."""
@@ -164,7 +165,7 @@ def test_word_shows_the_words_and_links_the_html_shows(text: str) -> None:
     except ProseError:
         return
     shown = _Shown()
-    shown.feed(html)
+    shown.feed(str(html))  # plain text: data sliced from Markup would escape what is added to it
     runs = r.runs(text)
     assert "".join(x.text for x in runs).split() == "".join(shown.text).split()
     assert _joined([(x.link, x.text) for x in runs if x.link is not None]) == _joined(shown.links)

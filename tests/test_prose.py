@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from hmic_compile.checks.words import capitalised_words
 from hmic_compile.inputs.project import load_project
-from hmic_compile.report.prose import Abbreviations, Renderer, _needs_parser
+from hmic_compile.report.prose import Abbreviations, Renderer, _needs_parser, make_markdown
 
 from .conftest import REPO
 
@@ -29,8 +29,8 @@ def _strings(data: object) -> list[str]:
 
 
 def _markdown_it(r: Renderer, text: str) -> str:
-    env = {"abbr": r.abbr}
-    return r.md.renderer.render(r.md.parse(text, env), r.md.options, env).strip()
+    md, env = make_markdown(), {"abbr": r.abbr}
+    return md.renderer.render(md.parse(text, env), md.options, env).strip()
 
 
 @pytest.mark.parametrize(("root", "key"), PROJECTS)

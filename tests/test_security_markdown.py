@@ -459,10 +459,10 @@ def test_diff_markdown_links_and_mentions_nothing_in_any_gfm_renderer(tmp_path: 
 def test_text_the_fast_path_leaves_alone_is_what_the_full_escaping_makes(text: str) -> None:
     from hmic_compile.report import markdown
 
-    if markdown._plain(text):
+    if markdown.is_literal(text):
         assert markdown.serialise(markdown._parser().parse(text, {})) == text
         assert md_text(text) == text
-    assert md_escape(text) == (text if markdown._plain(text) else markdown.serialise(markdown._parser().parse(text, {})))
+    assert md_escape(text) == (text if markdown.is_literal(text) else markdown.serialise(markdown._parser().parse(text, {})))
 
 
 def test_plain_text_is_left_as_it_is() -> None:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import replace
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
+from msgspec.structs import replace
 from typer.core import TyperArgument, TyperCommand
 
 from .diagnostics import CommandError, Diagnostic, no_command, safe_line, summary, to_json

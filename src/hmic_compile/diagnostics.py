@@ -5,9 +5,11 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field
 from enum import Enum
 from typing import Any
+
+from msgspec import Struct, field
+from msgspec.structs import asdict
 
 # --- text that came from the input, made safe to print --------------------------------------------
 #
@@ -123,8 +125,7 @@ class Severity(str, Enum):
     WARNING = "warning"
 
 
-@dataclass(frozen=True, order=True)
-class Loc:
+class Loc(Struct, frozen=True, order=True):
     """A place in a source file; line and col are 1-based, 0 when unknown."""
 
     path: str
@@ -137,8 +138,7 @@ class Loc:
         return self.path
 
 
-@dataclass(frozen=True)
-class Diagnostic:
+class Diagnostic(Struct, frozen=True):
     loc: Loc
     code: str
     message: str
@@ -200,8 +200,7 @@ def sort_key(d: Diagnostic) -> tuple[str, int, int, str, str]:
     return (d.loc.path, d.loc.line, d.loc.col, d.code, d.message)
 
 
-@dataclass
-class Diagnostics:
+class Diagnostics(Struct):
     """An ordered collection; stages append, the CLI prints."""
 
     items: list[Diagnostic] = field(default_factory=list)

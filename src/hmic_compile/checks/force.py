@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+
+from msgspec import Struct, field
 
 from ..derive.grading import derive_area
 from ..diagnostics import Diagnostics
@@ -20,8 +21,7 @@ def _items(evidence: m.AreaEvidence) -> Iterable[tuple[str, int, m.Item | str]]:
             yield kind, i, it
 
 
-@dataclass
-class _Ids:
+class _Ids(Struct):
     """The force's ids, for its citations: those that loaded, those only in files with errors, and what
     could not be checked because an area file could not be read at all."""
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+
+from msgspec import Struct
 
 from ..diagnostics import Diagnostics, Loc
 from ..inputs.loader import Document
@@ -66,8 +67,7 @@ def printed_texts(data: object, out: list[str]) -> None:
 Scanned = tuple[tuple[Document, "str | None"], ...]
 
 
-@dataclass(frozen=True)
-class PrintedWords:
+class PrintedWords(Struct, frozen=True):
     """The candidate abbreviations in some documents' printed text, as distinct (word, whole) pairs
     (see words.candidates), and the documents, to find where a word is used when one is reported."""
 

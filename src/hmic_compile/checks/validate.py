@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import marshal
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from msgspec import Struct
 
 from ..diagnostics import Diagnostic, from_plain_diagnostics, plain_diagnostics
 
@@ -20,8 +21,7 @@ if TYPE_CHECKING:  # the checks load only when a run checks: not for a result re
     from ..inputs.cache import ParseCache
 
 
-@dataclass(frozen=True)
-class Checked:
+class Checked(Struct, frozen=True):
     """What was checked, each by name: frameworks (criteria/<name>/) or forces (evidence/<name>/), and which had problems."""
 
     names: tuple[str, ...] = ()
@@ -39,8 +39,7 @@ def _checked(names: Iterable[str], problems: dict[str, list[Diagnostic]]) -> Che
     return Checked(names, errors, warnings)
 
 
-@dataclass(frozen=True)
-class Validation:
+class Validation(Struct, frozen=True):
     frameworks: int  # how many frameworks loaded
     forces: int  # how many forces loaded (and were checked in full)
     diagnostics: list[Diagnostic]  # every problem, sorted by place

@@ -17,9 +17,10 @@ import time
 import traceback
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from typing import Any, TypeVar
+
+from msgspec import Struct
 
 from .. import interrupts
 
@@ -34,8 +35,7 @@ class WorkerError(RuntimeError):
     """An item's function raised in a worker: a bug in hmic, shown with the worker's traceback."""
 
 
-@dataclass
-class _Worker:
+class _Worker(Struct):
     process: Any  # multiprocessing's ForkProcess
     conn: Connection
     item: int | None = None  # the index of the item it holds, None when idle

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from fractions import Fraction
+
+from msgspec import Struct
 
 from ..inputs.models import AreaEvidence, Conditions, Criterion, Framework, Grading, Judgement
 
 
-@dataclass(frozen=True)
-class LevelTally:
+class LevelTally(Struct, frozen=True):
     level: str
     total: int
     met: int
@@ -25,16 +25,14 @@ class LevelTally:
         return (self.met + Fraction(partly_weight).limit_denominator(1000) * self.partly) / self.total
 
 
-@dataclass(frozen=True)
-class Check:
+class Check(Struct, frozen=True):
     """One condition of a rule, as evaluated: what it asks and whether it held."""
 
     text: str
     held: bool
 
 
-@dataclass(frozen=True)
-class RuleTrial:
+class RuleTrial(Struct, frozen=True):
     grade: str
     explanation: str
     checks: tuple[Check, ...]
@@ -44,8 +42,7 @@ class RuleTrial:
         return all(c.held for c in self.checks)
 
 
-@dataclass(frozen=True)
-class Derivation:
+class Derivation(Struct, frozen=True):
     grade: str
     explanation: str
     decided_by: int | None  # index of the rule that decided; None when no rule held ("otherwise")

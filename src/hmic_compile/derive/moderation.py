@@ -10,7 +10,8 @@ derived grade up or down (derive/paths.py), one change away first.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+
+from msgspec import Struct
 
 from ..inputs import models as m
 from ..inputs.project import ForceBundle, FrameworkBundle
@@ -18,8 +19,7 @@ from .grading import derive_area
 from .paths import Path, looked_at, paths
 
 
-@dataclass(frozen=True)
-class Graded:
+class Graded(Struct, frozen=True):
     """One force's graded area as moderation sees it."""
 
     force: str  # the evidence folder, e.g. norfolk-2007
@@ -35,8 +35,7 @@ class Graded:
     down: Path | None
 
 
-@dataclass(frozen=True)
-class Alike:
+class Alike(Struct, frozen=True):
     """Forces whose judgements for an area agree on everything a rule looks at, yet whose awarded grades differ."""
 
     area: str
@@ -45,8 +44,7 @@ class Alike:
     differing: tuple[str, ...]  # the criteria (no rule looks at them) whose judgements differ between the forces
 
 
-@dataclass(frozen=True)
-class Rate:
+class Rate(Struct, frozen=True):
     """One criterion's judgements across the forces that judged it."""
 
     area: str
@@ -65,8 +63,7 @@ class Rate:
         return round(100 * n / self.judged) if self.judged else 0
 
 
-@dataclass(frozen=True)
-class Moderation:
+class Moderation(Struct, frozen=True):
     framework: str
     forces: tuple[str, ...]  # every force moderated, by key
     graded: tuple[Graded, ...]  # by area (the framework's order), then force

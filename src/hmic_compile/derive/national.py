@@ -8,9 +8,10 @@ the per-force grades against them). A force not inspected in an area is counted 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from enum import Enum
 from types import MappingProxyType
+
+from msgspec import Struct
 
 from ..inputs.models import NOT_INSPECTED, Framework, NationalResults
 from ..inputs.project import FrameworkBundle
@@ -24,8 +25,7 @@ class Shape(str, Enum):
     BOTH = "published totals, checked against per-force grades"
 
 
-@dataclass(frozen=True)
-class AreaResults:
+class AreaResults(Struct, frozen=True):
     """One graded area's national results: forces per grade of the scale, and those not inspected."""
 
     area: str
@@ -48,8 +48,7 @@ class AreaResults:
         return dict(self.counts).get(grade, 0)
 
 
-@dataclass(frozen=True)
-class NationalPicture:
+class NationalPicture(Struct, frozen=True):
     """A framework's national results, counted once: per graded area, and per force as published."""
 
     number_of_forces: int
@@ -114,16 +113,14 @@ def picture(fb: FrameworkBundle) -> NationalPicture:
 # --- a force's place ------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Cell:
+class Cell(Struct, frozen=True):
     grade: str
     count: int
     percent: int  # rounded, of the forces inspected
     is_force: bool  # the force's own grade
 
 
-@dataclass(frozen=True)
-class Distribution:
+class Distribution(Struct, frozen=True):
     """One area's national distribution as a force's report shows it."""
 
     area: str

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+
+from msgspec import Struct
 
 from ..inputs.models import AreaEvidence, Conditions, Criterion, Framework, Grading, Judgement
 from .grading import derive
@@ -24,8 +25,7 @@ KEPT = 20  # smallest sets kept per direction (all are counted)
 UP, DOWN = "up", "down"
 
 
-@dataclass(frozen=True)
-class Change:
+class Change(Struct, frozen=True):
     """One judgement changed: a criterion's (with its level) or a factor's."""
 
     item: str  # the criterion's or factor's id
@@ -35,16 +35,14 @@ class Change:
     after: Judgement
 
 
-@dataclass(frozen=True)
-class Step:
+class Step(Struct, frozen=True):
     """A set of changes and the derived grade it gives."""
 
     changes: tuple[Change, ...]
     grade: str
 
 
-@dataclass(frozen=True)
-class Path:
+class Path(Struct, frozen=True):
     """The smallest sets of changes that move the derived grade `grade` in `direction`."""
 
     direction: str  # UP or DOWN

@@ -8,7 +8,7 @@ size (`Entries`), so a damaged or truncated entry is ignored; entries are marsha
 and are unmarshalled only once their checksum holds. See docs/security.md.
 
 Parsed YAML is keyed by the SHA-256 of the file's bytes, in a folder named for everything else that
-decides the result (the source of hmic's loader, its character checks and this module, hmic's,
+decides the result (the source of hmic's loader and YAML parser, its character checks and this module, hmic's,
 PyYAML's and Python's versions, whether libyaml parses), so a change to any of them starts afresh.
 Only files that parsed without error are kept. The cache changes speed only, never results: every file
 is still read, hashed, validated against the models and checked on every run; only the step from its
@@ -46,7 +46,7 @@ def _fingerprint() -> str:
 
     here = Path(__file__).parent
     h = hashlib.sha256()
-    for name in ("loader.py", "characters.py", "cache.py"):
+    for name in ("loader.py", "yaml_events.py", "characters.py", "cache.py"):
         with contextlib.suppress(OSError):
             h.update((here / name).read_bytes())
     parts = (__version__, str(marshal.version), sys.version)
@@ -61,6 +61,11 @@ def yaml_folder(root: Path) -> Path:
 def results_folder(root: Path) -> Path:
     """Results remembered between runs (checks/validate.py, report/replay.py), each under the SHA-256 of all it depends on."""
     return root / "results"
+
+
+def prose_folder(root: Path) -> Path:
+    """Prose rendered by markdown-it (report/prose.py `Renderings`), each under the SHA-256 of hmic itself and the text."""
+    return root / "prose"
 
 
 def template_folder(root: Path, sandboxed: bool) -> Path:
@@ -128,7 +133,7 @@ def check_root(root: Path) -> str | None:
         if st.st_mode & 0o002 and not st.st_mode & stat.S_ISVTX:
             return f"lies in {above}, which anybody can write"
     templates = template_folder(real, False)
-    used = (real, yaml_folder(real), results_folder(real), templates.parent, templates, template_folder(real, True))
+    used = (real, yaml_folder(real), results_folder(real), prose_folder(real), templates.parent, templates, template_folder(real, True))
     for create in (False, True):  # first what is there, so that nothing is made in a folder that is not used
         for folder in used:
             problem = check_folder(folder, create)

@@ -6,10 +6,11 @@ Read once, at the command line's edge, and passed down, so that every later stag
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from msgspec import Struct
 
 from ..diagnostics import Diagnostic, Loc, Severity
 
@@ -53,8 +54,7 @@ def cache_location() -> Path | None:
     return Path(base) / "hmic"
 
 
-@dataclass(frozen=True)
-class Cache:
+class Cache(Struct, frozen=True):
     """The run's cache: its folder, checked and made ready, or None (turned off, or not safe to use, with a warning)."""
 
     folder: Path | None

@@ -8,10 +8,10 @@ had errors (`broken`). Open editors' unsaved text can stand in for files on disk
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from msgspec import Struct, field
 from pydantic import BaseModel, ValidationError
 
 from ..diagnostics import Diagnostics, HmicError, Loc, one_of
@@ -29,8 +29,7 @@ M = TypeVar("M", bound=BaseModel)
 T = TypeVar("T")
 
 
-@dataclass
-class FrameworkBundle:
+class FrameworkBundle(Struct):
     """One year's framework: criteria/<key>/.
 
     A file with schema errors keeps its valid parts and is listed in `broken`; an area whose criteria
@@ -43,7 +42,7 @@ class FrameworkBundle:
     national: m.NationalResults | None
     docs: dict[str, Document] = field(default_factory=dict)  # by role: framework, introduction, national, area:<id>
     broken: dict[str, Document | None] = field(default_factory=dict)  # role -> the file as read (None: unreadable)
-    _kept: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    _kept: dict[str, Any] = field(default_factory=dict)
 
     def area(self, area_id: str) -> m.AreaDef:
         return next(a for a in self.framework.areas if a.id == area_id)
@@ -68,8 +67,7 @@ class FrameworkBundle:
         return value
 
 
-@dataclass
-class ForceBundle:
+class ForceBundle(Struct):
     """One force's evidence for one year: evidence/<key>/.
 
     Whole when `broken` is empty. Otherwise what could be read, for the checks: a file with schema
@@ -120,8 +118,7 @@ def _node(data: object, path: Path_) -> object:
     return data
 
 
-@dataclass
-class Project:
+class Project(Struct):
     root: Path
     frameworks: dict[str, FrameworkBundle]
     forces: dict[str, ForceBundle]
@@ -135,8 +132,7 @@ class Project:
         return out
 
 
-@dataclass
-class _Reader:
+class _Reader(Struct):
     """Reads one folder's files into models, keeping their documents and noting the files with errors."""
 
     root: Path

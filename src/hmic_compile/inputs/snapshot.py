@@ -31,7 +31,7 @@ MAX_TOTAL = 256 * 1024 * 1024  # bytes read in all
 
 
 # What reads the input and what renders it: a result is told again only by the same of each (none: not installed).
-LIBRARIES = ("yaml", "pydantic", "pydantic_core", "jinja2", "markupsafe", "markdown_it", "weasyprint", "pydyf", "docx")
+LIBRARIES = ("yaml", "pydantic", "pydantic_core", "msgspec", "jinja2", "markupsafe", "markdown_it", "weasyprint", "pydyf", "docx")
 
 
 class Unsure(Exception):

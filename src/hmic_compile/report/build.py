@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Generator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from msgspec import Struct
 
 from .. import __version__
 from ..checks import parallel
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     # with errors).
     import jinja2
 
+    from .prose import Renderings
     from .view import Report
 
 ROUND_TEMPLATES = "round/"  # the templates of a framework's round (report/site.py), not of a force's report
@@ -79,6 +81,14 @@ def _require_draft_mark(text: str, mark: str, fmt: str) -> None:
         raise _no_draft_mark(fmt)
     if fmt == "html" and not shows(text, mark):
         raise _no_draft_mark(fmt, " where a reader sees it")
+
+
+def kept_renderings(cache_dir: Path) -> Renderings:
+    """The prose renderings remembered in the cache root `cache_dir` (report/prose.py)."""
+    from ..inputs.cache import prose_folder
+    from .prose import Renderings
+
+    return Renderings(prose_folder(cache_dir))
 
 
 def build_force(
@@ -158,8 +168,7 @@ def is_unchanged(
     return has_manifest(target) and unchanged(target, names, recorder(project, fo, report, options, templates))
 
 
-@dataclass(frozen=True)
-class _Job:
+class _Job(Struct, frozen=True):
     options: BuildOptions
     templates: Path | None
     out: Path
@@ -168,6 +177,7 @@ class _Job:
 
 
 _ENV: jinja2.Environment | None = None  # one per process
+_KEPT: Renderings | None = None  # prose renderings remembered between runs, one store per process (None: no cache)
 _TEMPLATES: tuple[tuple[str, str], ...] | None = None  # the template files' hashes, read once per process
 
 
@@ -177,6 +187,7 @@ def _build_folder(folder: Path) -> ForceResult:
     from .round_record import force_record
     from .view import build_report
 
+    global _KEPT
     root, frameworks, job, _ = parallel.state()
     target = job.out / folder.name
     fo, diags = parallel.load_and_check(folder)
@@ -186,7 +197,9 @@ def _build_folder(folder: Path) -> ForceResult:
     project = Project(root, frameworks, {fo.key: fo})
     try:
         # The view is made even for a force left unchanged: the framework's round needs its record.
-        report = build_report(project, fo, job.options.numbered)
+        if _KEPT is None and job.cache_dir is not None:
+            _KEPT = kept_renderings(job.cache_dir)
+        report = build_report(project, fo, job.options.numbered, _KEPT)
         if not job.rebuild and has_manifest(target):
             if _TEMPLATES is None:
                 _TEMPLATES = folder_hashes(tf.search_folders(job.templates, root))
@@ -232,8 +245,8 @@ def build_forces(
 def _build_forces(
     root: Path, frameworks: dict[str, FrameworkBundle], folders: list[Path], job: _Job, jobs: int
 ) -> Generator[ForceResult, None, None]:
-    global _ENV, _TEMPLATES
-    _ENV, _TEMPLATES = None, None
+    global _ENV, _TEMPLATES, _KEPT
+    _ENV, _TEMPLATES, _KEPT = None, None, None
     parse_cache = ParseCache(job.cache_dir) if job.cache_dir is not None else None
     if jobs > 1 and len(folders) > 1:  # workers will fork: each inherits what it builds with, rather than import it again
         from . import render, round_record, view  # noqa: F401
@@ -246,7 +259,7 @@ def _build_forces(
     try:
         yield from parallel.each_force(_build_folder, root, frameworks, folders, job, jobs, parse_cache, died)
     finally:
-        _ENV, _TEMPLATES = None, None
+        _ENV, _TEMPLATES, _KEPT = None, None, None
 
 
 __all__ = ["OUTPUT_NAMES", "BuildOptions", "ForceResult", "build_force", "build_forces", "build_options", "output_formats"]

@@ -8,7 +8,8 @@ Widths are upper bounds (derive/chart_text.py), so what is computed clear is cle
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+
+from msgspec import Struct
 
 from ..derive.chart_text import FONT_PX, MAX_GRADES, MAX_LABEL_PX, text_width
 from ..derive.national import Distribution
@@ -26,8 +27,7 @@ MAX_LINES = 3
 TURN = math.sqrt(0.5)  # cos 45° = sin 45°
 
 
-@dataclass(frozen=True)
-class Bar:
+class Bar(Struct, frozen=True):
     grade: str
     count: int
     x: int
@@ -43,8 +43,7 @@ class Bar:
         return self.x + self.width // 2
 
 
-@dataclass(frozen=True)
-class Chart:
+class Chart(Struct, frozen=True):
     bars: tuple[Bar, ...]
     turned: bool  # labels turned 45 degrees, each ending under its bar
     view_box: tuple[int, int, int, int]  # min x, min y, width, height

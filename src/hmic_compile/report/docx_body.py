@@ -5,8 +5,6 @@ a --numbered build."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from docx.document import Document
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml import parse_xml
@@ -14,6 +12,7 @@ from docx.oxml.ns import nsdecls, qn
 from docx.table import Table
 from docx.text.paragraph import Paragraph
 from docx.text.run import Run as DocxRun
+from msgspec import Struct
 
 from .docx_package import begin_field, end_field
 from .docx_style import GLOSSARY, HYPERLINK, PARA_NUMBER, TABLE, grade_style
@@ -27,8 +26,7 @@ from .view import AreaView, BlockView, ItemView, Report, SectionView
 CONTENTS_FIELD = 'TOC \\o "1-2" \\h \\z \\u'
 
 
-@dataclass(frozen=True)
-class Cell:
+class Cell(Struct, frozen=True):
     """A table cell's text and how it is set."""
 
     text: str | Prose

@@ -3,21 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+
+from msgspec import Struct
 
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December")
 
 
-@dataclass(frozen=True)
-class Draft:
+class Draft(Struct, frozen=True):
     """What marks a draft build: the build date (read from the clock or SOURCE_DATE_EPOCH by the CLI) and the git commit."""
 
     date: dt.date
     commit: str | None
 
 
-@dataclass(frozen=True)
-class DraftMark:
+class DraftMark(Struct, frozen=True):
     """The draft mark as the templates show it on every page."""
 
     label: str  # "DRAFT — for factual accuracy check"

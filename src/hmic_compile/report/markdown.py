@@ -15,12 +15,13 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from functools import cache
-from typing import Any
-
-from markdown_it import MarkdownIt
-from markdown_it.token import Token
+from typing import TYPE_CHECKING, Any
 
 from ..checks.limits import MAX_MARKUP, markup_count
+
+if TYPE_CHECKING:  # markdown-it loads on the first text that needs parsing (most prose is plain: see is_literal)
+    from markdown_it import MarkdownIt
+    from markdown_it.token import Token
 
 SAFE_SCHEMES = ("http:", "https:", "mailto:")
 MAX_NESTING = 20
@@ -55,6 +56,8 @@ _OFF = ["code", "fence", "blockquote", "hr", "list", "reference", "html_block", 
 
 
 def make_markdown() -> MarkdownIt:
+    from markdown_it import MarkdownIt
+
     md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False, "maxNesting": MAX_NESTING})
     md.disable(_OFF)
     md.validateLink = validate_link  # type: ignore[method-assign]
@@ -249,7 +252,8 @@ _SPECIAL = re.compile(r"[\\*_`\[\]!<>&\n\r\t~|^${@]")
 _SHORTCODE = re.compile(r":[a-z0-9_+-]+:")
 
 
-def _plain(text: str) -> bool:
+def is_literal(text: str) -> bool:
+    """Whether `text` shows as written in every dialect: md_escape and md_text give it back unchanged, unparsed."""
     if _SPECIAL.search(text) is not None or "  " in text or text[:1].isspace() or text[-1:].isspace() or text.endswith("#"):
         return False
     if _LINE_START.match(text) is not None or "www." in text:
@@ -259,7 +263,7 @@ def _plain(text: str) -> bool:
 
 def md_escape(text: str, cell: bool = False) -> str:
     """Prose (inline Markdown) as Markdown with the HTML's emphasis, code and links, and nothing else."""
-    if _plain(text):
+    if is_literal(text):
         return text
     check_markup(text)
     tokens = _parser().parse(text, {})
@@ -283,7 +287,7 @@ def md_text(value: Any, cell: bool = False) -> str:
 
     Its lines lose their indent and blank lines go (the HTML shows them as one space); in a cell it is one line."""
     text = str(value)
-    if _plain(text):
+    if is_literal(text):
         return text
     out = _LINE_BREAKS.sub(" " if cell else "\n", text.strip(" \t\r\n"))
     out = _escape_inline(out, cell)

@@ -20,11 +20,11 @@ from collections.abc import Iterator
 from functools import cache
 from typing import TYPE_CHECKING
 
-from markdown_it import MarkdownIt
-
 from .markdown import md_text
 
 if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
+
     from .view import Report, SectionView
 
 _KEPT_CATEGORIES = ("Mn", "Mc", "Me", "Pc")  # marks and connector punctuation (`_`), as GitHub's \p{Word} keeps them
@@ -32,6 +32,8 @@ _KEPT_CATEGORIES = ("Mn", "Mc", "Me", "Pc")  # marks and connector punctuation (
 
 @cache
 def _parser() -> MarkdownIt:
+    from markdown_it import MarkdownIt  # only for a heading whose Markdown differs from its text
+
     return MarkdownIt("commonmark", {"html": False})
 
 

@@ -7,9 +7,10 @@ round's site, which never links to it (docs/moderation.md).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from msgspec import Struct
 
 from .. import __version__
 from ..checks.project import load_checked
@@ -29,8 +30,7 @@ if TYPE_CHECKING:
 INTERNAL = "INTERNAL — for moderation by the Inspectorate, not for publication"
 
 
-@dataclass(frozen=True)
-class Moderated:
+class Moderated(Struct, frozen=True):
     fb: FrameworkBundle
     moderation: Moderation
     inputs: tuple[tuple[str, str], ...]  # every file read, (path, sha256): the framework's and its forces'
@@ -61,8 +61,7 @@ def moderation_for(root: Path, framework: str | None, cache: ParseCache | None =
 # --- the view: every line and cell the text and the page show ---------------------------------
 
 
-@dataclass(frozen=True)
-class PathView:
+class PathView(Struct, frozen=True):
     force: str
     name: str
     area_id: str
@@ -72,14 +71,12 @@ class PathView:
     down: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class RateArea:
+class RateArea(Struct, frozen=True):
     name: str
     rows: tuple[tuple[str, str, str, str, str, str], ...]  # criterion, level, met, partly met, not met, looked at
 
 
-@dataclass(frozen=True)
-class ModerationView:
+class ModerationView(Struct, frozen=True):
     key: str
     title: str
     internal: str

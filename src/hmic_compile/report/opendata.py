@@ -14,8 +14,9 @@ import hashlib
 import io
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
+
+from msgspec import Struct
 
 from ..derive.national import picture
 from ..diagnostics import json_lines, json_text
@@ -32,8 +33,7 @@ def neutralise(text: str) -> str:
     return "'" + text if text.startswith(FORMULA_START) else text
 
 
-@dataclass(frozen=True)
-class Field:
+class Field(Struct, frozen=True):
     name: str
     type: str  # Table Schema's: string, integer, number, boolean
     description: str

@@ -5,9 +5,10 @@ Light on purpose: a build found up to date (report/replay.py) reads its options 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from msgspec import Struct
 
 from ..diagnostics import CommandError
 from .template_files import FORMATS
@@ -41,8 +42,7 @@ def output_formats(text: str) -> tuple[str, ...]:
     return formats
 
 
-@dataclass(frozen=True)
-class BuildOptions:
+class BuildOptions(Struct, frozen=True):
     formats: tuple[str, ...] = ("md", "html")
     git_commit: str | None = None
     source_date_epoch: int | None = None

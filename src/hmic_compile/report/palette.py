@@ -8,7 +8,7 @@ style and weight) and its own bar pattern, by rank: two grades of a scale never 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from msgspec import Struct
 
 from ..derive.chart_text import MAX_GRADES
 
@@ -24,8 +24,7 @@ PATTERNS = ("solid", "rising", "horizontal", "falling", "vertical", "grid", "dot
 assert len(RAMP) == len(BADGES) == len(PATTERNS) == MAX_GRADES
 
 
-@dataclass(frozen=True)
-class GradeStyle:
+class GradeStyle(Struct, frozen=True):
     rank: int  # 1 = best
     grade: str
     colour: str  # text, border and bar colour

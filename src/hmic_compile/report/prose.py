@@ -1,20 +1,42 @@
-"""Evidence prose as HTML: hmic's one markdown-it instance with the glossary's <abbr> marks, shared with the Markdown output."""
+"""Evidence prose as HTML: hmic's one markdown-it instance with the glossary's <abbr> marks, shared with the Markdown output.
+
+Most prose is plain text, rendered without a parser. What markdown-it renders (HTML, or Markdown written
+back from its tokens) can be kept between runs (`Renderings`), so a build whose every such text was
+rendered before does not load markdown-it at all.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
 from functools import cache, cached_property
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from markdown_it import MarkdownIt
-from markdown_it.token import Token
 from markupsafe import Markup, escape
+from msgspec import Struct, field
 
 from ..checks.words import capitalised_words
-from .markdown import MAX_NESTING, SAFE_SCHEMES, ProseError, check_markup, check_nesting, md_cell, md_escape, md_text, validate_link
+from ..inputs.cache import Entries
+from ..inputs.snapshot import hmic_itself
+from .markdown import (
+    MAX_NESTING,
+    SAFE_SCHEMES,
+    ProseError,
+    check_markup,
+    check_nesting,
+    is_literal,
+    md_cell,
+    md_escape,
+    md_text,
+    validate_link,
+)
 from .markdown import make_markdown as _make_markdown
+
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
+    from markdown_it.token import Token
 
 __all__ = [
     "MAX_NESTING",
@@ -22,6 +44,7 @@ __all__ = [
     "ProseError",
     "Prose",
     "Renderer",
+    "Renderings",
     "Run",
     "make_markdown",
     "md_cell",
@@ -65,6 +88,8 @@ class Abbreviations:
 
 def _abbr_rule(state: Any) -> None:
     """Wrap glossary terms in text tokens with <abbr title>, never inside code, links' targets or attributes."""
+    from markdown_it.token import Token
+
     abbr: Abbreviations | None = state.env.get("abbr")
     if abbr is None:
         return
@@ -105,8 +130,7 @@ def make_markdown() -> MarkdownIt:
     return md
 
 
-@dataclass(frozen=True)
-class Run:
+class Run(Struct, frozen=True):
     """A stretch of prose in one format: its text ("\n" is a line break), marks (strong, em, code) and link target."""
 
     text: str
@@ -147,29 +171,84 @@ def _runs(tokens: Sequence[Token]) -> list[Run]:
 
 @cache
 def _shared() -> MarkdownIt:
-    """The instance of every Renderer given none: it keeps nothing between parses (each has its own state)."""
+    """The instance of every Renderer: it keeps nothing between parses (each has its own state)."""
     return make_markdown()
 
 
-@dataclass
-class Renderer:
-    """Renders prose strings once each; the same Prose object serves the HTML and the Markdown output."""
+class Renderings:
+    """What markdown-it made of prose in earlier runs, kept in the cache (inputs/cache.py `Entries`).
+
+    Each rendering is kept under the SHA-256 of hmic itself (its version, its source files, Python's and the
+    libraries' versions: inputs/snapshot.py), what was made (HTML with a glossary's titles, or Markdown) and
+    the text, so a change to any of them renders afresh. Only what rendered without error is kept: a text
+    that fails (ProseError) is parsed, and refused, on every run."""
+
+    def __init__(self, folder: Path):
+        self._entries = Entries(folder)
+
+    @staticmethod
+    def _name(kind: str, context: bytes, text: str) -> str:
+        h = hashlib.sha256(hmic_itself())
+        h.update(kind.encode() + b"\0" + context + b"\0" + text.encode("utf-8", "surrogatepass"))
+        return h.hexdigest()
+
+    def get(self, kind: str, context: bytes, text: str) -> str | None:
+        payload = self._entries.read(self._name(kind, context, text))
+        if payload is None:
+            return None
+        try:
+            return payload.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+
+    def put(self, kind: str, context: bytes, text: str, rendered: str) -> None:
+        self._entries.write(self._name(kind, context, text), rendered.encode("utf-8", "surrogatepass"))
+
+
+class Renderer(Struct, dict=True):  # dict: room for its cached properties
+    """Renders prose strings once each; the same Prose object serves the HTML and the Markdown output.
+
+    `kept`: renderings remembered between runs (None: each run parses what it renders)."""
 
     abbreviations: dict[str, str] = field(default_factory=dict)
-    md: MarkdownIt = field(default_factory=_shared)
+    kept: Renderings | None = None
 
     @cached_property
     def abbr(self) -> Abbreviations:
         return Abbreviations(self.abbreviations)
 
+    @cached_property
+    def _glossary(self) -> bytes:
+        """The glossary as the HTML's renderings depend on it: each term and its title."""
+        return "\0".join(f"{t}\0{m}" for t, m in sorted(self.abbreviations.items())).encode("utf-8", "surrogatepass")
+
+    def _parsed(self, kind: str, context: bytes, text: str, render: Callable[[str], str]) -> str:
+        if self.kept is None:
+            return render(text)
+        got = self.kept.get(kind, context, text)
+        if got is None:
+            got = render(text)
+            self.kept.put(kind, context, text, got)
+        return got
+
     def html_block(self, text: str) -> Markup:
         if not _needs_parser(text):
             return Markup(f"<p>{self._plain(text)}</p>")
+        return Markup(self._parsed("html", self._glossary, text, self._html))
+
+    def _html(self, text: str) -> str:
         check_markup(text)
+        md = _shared()
         env = {"abbr": self.abbr}
-        tokens = self.md.parse(text, env)
+        tokens = md.parse(text, env)
         check_nesting(tokens)
-        return Markup(self.md.renderer.render(tokens, self.md.options, env).strip())
+        return str(md.renderer.render(tokens, md.options, env).strip())
+
+    def md(self, text: str, cell: bool = False) -> str:
+        """Prose as Markdown (report.md), with the HTML's emphasis, code and links (markdown.py md_escape)."""
+        if is_literal(text):
+            return text
+        return self._parsed("cell" if cell else "md", b"", text, md_cell if cell else md_escape)
 
     @cached_property
     def _abbr_open(self) -> dict[str, str]:
@@ -202,7 +281,7 @@ class Renderer:
         if not _needs_parser(text):
             return [Run(text)]
         check_markup(text)
-        tokens = self.md.parse(text, {})
+        tokens = _shared().parse(text, {})
         check_nesting(tokens)
         return _runs(tokens)
 
@@ -271,12 +350,12 @@ class Prose:
 
     @property
     def md(self) -> str:
-        text = md_escape(self.text)
+        text = self._r.md(self.text)
         return text if self.number is None else f"**{self.number}** {text}"
 
     @property
     def cell(self) -> str:
-        return md_cell(self.text)
+        return self._r.md(self.text, cell=True)
 
     def runs(self) -> list[Run]:
         """The prose as a word processor sets it (report/docx.py): runs of text, each with its marks and link."""

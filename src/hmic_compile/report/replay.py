@@ -18,9 +18,10 @@ import json
 import marshal
 import os
 from collections.abc import Callable, Generator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from msgspec import Struct
 
 from ..checks.validate import plain_names
 from ..diagnostics import CommandError, Diagnostic, HmicError, from_plain_diagnostics, plain_diagnostics
@@ -92,8 +93,7 @@ def _as_recorded(target: Path) -> dict[str, str] | None:
     return {**recorded, MANIFEST: sha256(raw)}
 
 
-@dataclass(frozen=True)
-class Record:
+class Record(Struct, frozen=True):
     """What the last build with the same digest said, its output folders checked to be as it left them."""
 
     keys: tuple[str, ...]  # the force folders it covered

@@ -6,9 +6,10 @@ or from the record of the last one (report/replay.py).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
+
+from msgspec import Struct
 
 from ..diagnostics import Diagnostic
 
@@ -16,8 +17,7 @@ if TYPE_CHECKING:
     from .round_record import ForceRecord
 
 
-@dataclass(frozen=True)
-class ForceResult:
+class ForceResult(Struct, frozen=True):
     key: str
     target: Path
     written: tuple[str, ...] = ()
@@ -32,8 +32,7 @@ class ForceResult:
         return bool(self.written) and not any(d.is_error for d in self.diagnostics)
 
 
-@dataclass(frozen=True)
-class RoundResult:
+class RoundResult(Struct, frozen=True):
     """A framework's round after a build: written, failed (its diagnostics), or left as it was (`note` says why)."""
 
     kind: ClassVar[str] = "round"

@@ -8,7 +8,8 @@ national picture comes from derive.national.picture(fb), as in each force's repo
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+
+from msgspec import Struct, field
 
 from ..derive.national import AreaResults, Distribution, distribution, picture
 from ..inputs.models import NOT_INSPECTED
@@ -16,7 +17,7 @@ from ..inputs.project import FrameworkBundle
 from .chart import Chart, chart
 from .labels import report_labels
 from .palette import GradeStyle, styles
-from .prose import Prose, Renderer, make_markdown
+from .prose import Prose, Renderer, Renderings
 from .round_record import ForceRecord
 
 PAGES = (
@@ -41,8 +42,7 @@ def page_formats(formats: Sequence[str]) -> tuple[str, ...]:
     return tuple(f for f in ("md", "html") if f in formats) or ("html",)
 
 
-@dataclass(frozen=True)
-class GradeCell:
+class GradeCell(Struct, frozen=True):
     area: str
     shown: str  # the grade, "Not inspected", or "–" when nothing is known
     badge: str  # the badge's classes; "" when nothing is known
@@ -53,8 +53,7 @@ class GradeCell:
     inspected: bool | None  # None: not known
 
 
-@dataclass(frozen=True)
-class ForceRow:
+class ForceRow(Struct, frozen=True):
     key: str  # the force's key in the national results, e.g. norfolk
     name: str  # its name, or its key when the round has no report of it
     folder: str | None  # the evidence folder (and report folder) when the round has its report
@@ -62,8 +61,7 @@ class ForceRow:
     cells: tuple[GradeCell, ...]  # every graded area, in the framework's order
 
 
-@dataclass(frozen=True)
-class AreaSummary:
+class AreaSummary(Struct, frozen=True):
     id: str
     name: str
     results: AreaResults | None  # None: the national results give nothing for the area
@@ -77,15 +75,13 @@ class AreaSummary:
     said: str  # under the chart: how many forces were graded, how the results were published, what they leave out
 
 
-@dataclass(frozen=True)
-class GradeGroup:
+class GradeGroup(Struct, frozen=True):
     grade: str
     badge: str
     forces: tuple[ForceRow, ...]  # by name
 
 
-@dataclass(frozen=True)
-class AreaByGrade:
+class AreaByGrade(Struct, frozen=True):
     id: str
     name: str
     index: int  # the area's place among the graded areas: its cell in each row
@@ -93,8 +89,7 @@ class AreaByGrade:
     unknown: int  # forces of the round's rows whose grade for the area is not known
 
 
-@dataclass(frozen=True)
-class CaseEntry:
+class CaseEntry(Struct, frozen=True):
     force: ForceRow
     href: Mapping[str, str]
     title: Prose
@@ -102,15 +97,13 @@ class CaseEntry:
     outcomes: tuple[Prose, ...]
 
 
-@dataclass(frozen=True)
-class RecommendationEntry:
+class RecommendationEntry(Struct, frozen=True):
     force: ForceRow
     href: Mapping[str, str]
     items: tuple[Prose, ...]
 
 
-@dataclass(frozen=True)
-class AreaSection:
+class AreaSection(Struct, frozen=True):
     """An area's part of the catalogue or the recommendations index."""
 
     id: str
@@ -120,8 +113,7 @@ class AreaSection:
     entries: tuple[CaseEntry, ...] | tuple[RecommendationEntry, ...]
 
 
-@dataclass
-class RoundView:
+class RoundView(Struct):
     key: str  # the framework's folder
     title: str
     year: int
@@ -222,10 +214,15 @@ def _holds(fb: FrameworkBundle, rows: Sequence[ForceRow], reports: int, of: int 
 
 
 def round_view(
-    fb: FrameworkBundle, records: Sequence[ForceRecord], formats: Sequence[str] = ("md", "html"), of: int | None = None
+    fb: FrameworkBundle,
+    records: Sequence[ForceRecord],
+    formats: Sequence[str] = ("md", "html"),
+    of: int | None = None,
+    kept: Renderings | None = None,
 ) -> RoundView:
     """The round of framework `fb` for the forces of `records` (each built), with links for `formats`; `of`, the
-    number of the framework's force folders in evidence/ when `records` are only some of them (hmic build --round)."""
+    number of the framework's force folders in evidence/ when `records` are only some of them (hmic build --round);
+    `kept`, prose renderings remembered between runs (report/prose.py)."""
     fw = fb.framework
     national = picture(fb)
     grades = [g.name for g in fw.grades]
@@ -270,8 +267,7 @@ def round_view(
             )
         )
     rows.sort(key=lambda r: (r.name.casefold(), r.key))
-    md = make_markdown()  # one parser for the round; each force's prose with its own glossary
-    renderers = {rec.key: Renderer(dict(rec.abbreviations), md) for rec in records}
+    renderers = {rec.key: Renderer(dict(rec.abbreviations), kept) for rec in records}  # each force's prose with its own glossary
     return RoundView(
         key=fb.key,
         title=fw.title,

@@ -7,14 +7,13 @@ GitHub and pandoc give report.md's headings).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from msgspec import Struct
 
 from ..inputs.project import ForceBundle
 from .view import Report
 
 
-@dataclass(frozen=True)
-class CaseRecord:
+class CaseRecord(Struct, frozen=True):
     """A developing-practice case study: where it is in the report, and what the catalogue shows of it."""
 
     anchor: str
@@ -23,15 +22,13 @@ class CaseRecord:
     outcomes: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class JudgementRecord:
+class JudgementRecord(Struct, frozen=True):
     criterion: str
     judgement: str  # met, partly met, not met
     evidence: tuple[str, ...]  # the ids of the items cited
 
 
-@dataclass(frozen=True)
-class AreaRecord:
+class AreaRecord(Struct, frozen=True):
     id: str
     anchor: str  # the area's section in the report
     graded: bool
@@ -47,8 +44,7 @@ class AreaRecord:
         return f"{self.anchor}-recommendation"
 
 
-@dataclass(frozen=True)
-class ForceRecord:
+class ForceRecord(Struct, frozen=True):
     key: str  # the evidence folder, e.g. norfolk-2007
     framework: str
     name: str

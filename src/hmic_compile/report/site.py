@@ -10,15 +10,16 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Generator, Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from msgspec import Struct, field
 
 from .. import __version__
 from ..diagnostics import Diagnostic, Diagnostics, HmicError, Loc, json_text
 from ..inputs.loader import load
 from ..inputs.project import FrameworkBundle, force_folders
-from .build import BuildOptions, build_forces, template_files
+from .build import BuildOptions, build_forces, kept_renderings, template_files
 from .results import ForceResult, RoundResult
 from .uptodate import same_files
 from .write import sha256, write_atomic
@@ -26,6 +27,7 @@ from .write import sha256, write_atomic
 if TYPE_CHECKING:  # Jinja and the renderer load when a round is made (report/build.py: when a force is built)
     import jinja2
 
+    from .prose import Renderings
     from .round_record import ForceRecord
 
 
@@ -69,15 +71,21 @@ def round_manifest(
 
 
 def round_files(
-    fb: FrameworkBundle, records: Sequence[ForceRecord], env: jinja2.Environment, options: BuildOptions, of: int | None = None
+    fb: FrameworkBundle,
+    records: Sequence[ForceRecord],
+    env: jinja2.Environment,
+    options: BuildOptions,
+    of: int | None = None,
+    kept: Renderings | None = None,
 ) -> dict[str, bytes]:
     """Every file of the round of `fb` for the forces of `records`, in memory; HmicError on a template problem.
-    `of`: the framework's force folders in evidence/, when `records` are only some of them (round_view)."""
+    `of`: the framework's force folders in evidence/, when `records` are only some of them (round_view);
+    `kept`: prose renderings remembered between runs (report/prose.py)."""
     from .opendata import data_files  # the round's own modules load when a round is made
     from .render import render_template
     from .round import PAGES, page_formats, round_view
 
-    view = round_view(fb, records, options.formats, of)
+    view = round_view(fb, records, options.formats, of, kept)
     draft = None
     if options.draft:
         from .draft import draft_mark
@@ -98,8 +106,7 @@ def round_files(
     return files
 
 
-@dataclass
-class _RoundJob:
+class _RoundJob(Struct):
     root: Path
     frameworks: dict[str, FrameworkBundle]
     options: BuildOptions
@@ -131,7 +138,8 @@ class _RoundJob:
 
         try:
             env = make_environment(self.templates, self.root, self.cache_dir)
-            files = round_files(self.frameworks[key], records, env, self.options, len(records) + left if left else None)
+            kept = kept_renderings(self.cache_dir) if self.cache_dir is not None else None
+            files = round_files(self.frameworks[key], records, env, self.options, len(records) + left if left else None, kept)
             if not self.rebuild and same_files(target, files):
                 return RoundResult(key, target, tuple(sorted(files)), unchanged=True)
             write_atomic(target, files, str(target))

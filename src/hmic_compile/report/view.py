@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from typing import Any
+
+from msgspec import Struct, field
 
 from ..derive.explain import area_derivations
 from ..derive.national import Distribution, distribution, picture
@@ -15,15 +16,14 @@ from .labels import area_labels, report_labels
 from .md_anchors import assign_md_anchors
 from .numbering import number_findings
 from .palette import GradeStyle, styles
-from .prose import Prose, Renderer
+from .prose import Prose, Renderer, Renderings
 
 
 def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
-@dataclass
-class BlockView:
+class BlockView(Struct):
     kind: str  # paragraph | bullets | numbered | table | grades
     text: Prose | None = None
     items: list[ItemView] = field(default_factory=list)
@@ -34,38 +34,33 @@ class BlockView:
     caption_id: str = ""  # the caption's in-page anchor, unique, for the table's scroll region to be named by
 
 
-@dataclass
-class ItemView:
+class ItemView(Struct):
     text: Prose
     id: str | None = None
     items: list[Prose] = field(default_factory=list)
 
 
-@dataclass
-class GradeView:
+class GradeView(Struct):
     name: str
     anchor: str
     definition: list[BlockView]
 
 
-@dataclass
-class SectionView:
+class SectionView(Struct):
     title: str
     anchor: str
     body: list[BlockView]
     sections: list[SectionView]
 
 
-@dataclass
-class ListView:
+class ListView(Struct):
     key: str
     anchor: str
     label: str
     items: list[ItemView]
 
 
-@dataclass
-class CaseStudyView:
+class CaseStudyView(Struct):
     inspection_area: Prose
     title: Prose
     problem: list[BlockView]
@@ -74,8 +69,7 @@ class CaseStudyView:
     contact: Prose
 
 
-@dataclass
-class AreaView:
+class AreaView(Struct):
     id: str
     anchor: str
     name: str
@@ -101,23 +95,20 @@ class AreaView:
     md_anchor: str = ""  # the id GitHub and pandoc give its heading in report.md (report/md_anchors.py)
 
 
-@dataclass
-class SummaryRow:
+class SummaryRow(Struct):
     area: AreaView
     group: str
     first_in_group: bool
 
 
-@dataclass
-class ContentsEntry:
+class ContentsEntry(Struct):
     title: str
     anchor: str  # the HTML's anchor
     children: list[ContentsEntry] = field(default_factory=list)
     md_anchor: str = ""  # the id GitHub and pandoc give the heading in report.md (report/md_anchors.py)
 
 
-@dataclass
-class Report:
+class Report(Struct):
     force: m.Force
     key: str
     publisher: str | None  # the force's, or its framework's
@@ -230,14 +221,15 @@ def _travel(previous: m.PreviousGrade | None, grade: str | None, grades: list[st
     return f"{verb} {previous.grade} ({previous.assessment})"
 
 
-def build_report(project: Project, fo: ForceBundle, numbered: bool = False) -> Report:
+def build_report(project: Project, fo: ForceBundle, numbered: bool = False, kept: Renderings | None = None) -> Report:
     """Gather everything the templates show, computed here so that templates only lay out.
 
-    `numbered`: give every paragraph and list item of the findings its number (report/numbering.py)."""
+    `numbered`: give every paragraph and list item of the findings its number (report/numbering.py);
+    `kept`: prose renderings remembered between runs (report/prose.py)."""
     fb = project.framework_for(fo)
     fw = fb.framework
     abbreviations = {t.term: t.meaning for t in fo.glossary.terms}
-    b = _Builder(fb, fo, Renderer(abbreviations))
+    b = _Builder(fb, fo, Renderer(abbreviations, kept))
     grades = [g.name for g in fw.grades]
     grade_styles = styles(grades)
     axis = {g.name: g.short or g.name for g in fw.grades}

@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
 import cssselect2
 import tinycss2
 import tinycss2.color3
+from msgspec import Struct
 
 VOID = frozenset(["area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track", "wbr"])
 NEVER_SHOWN = frozenset({"head", "title", "script", "style", "template", "noembed", "noframes"})  # a browser's own display: none
@@ -61,15 +61,14 @@ class _TreeBuilder(HTMLParser):
             parent.text = (parent.text or "") + data
 
 
-@dataclass(order=True)
-class _Declared:
+class _Declared(Struct, order=True):
     """A declaration's weight in the cascade, then its value."""
 
     important: bool
     origin: int  # 0: the browser's own (the `hidden` attribute), 1: a stylesheet, 2: a style attribute
     specificity: tuple[int, int, int]
     order: int
-    value: str = field(compare=False)
+    value: str  # never compared: `order` alone tells two declarations apart
 
 
 def _screen(prelude: list[tinycss2.ast.Node]) -> bool:

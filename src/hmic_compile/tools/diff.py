@@ -6,9 +6,10 @@ import os
 import subprocess
 import tarfile
 from collections.abc import Iterable
-from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
+
+from msgspec import Struct
 
 from ..derive.grading import derive_area
 from ..diagnostics import CommandError, Diagnostics
@@ -33,8 +34,7 @@ class DiffError(CommandError):
     """Why a side could not be read: a message and hint (usage: exit 2), or the input's diagnostics (exit 1)."""
 
 
-@dataclass(frozen=True)
-class Snapshot:
+class Snapshot(Struct, frozen=True):
     """One side of a comparison: a force's evidence and the framework it is judged against."""
 
     label: str
@@ -42,8 +42,7 @@ class Snapshot:
     framework: FrameworkBundle
 
 
-@dataclass(frozen=True)
-class JudgementChange:
+class JudgementChange(Struct, frozen=True):
     criterion: str  # a criterion id, or "factor <id>"
     old: str | None  # the judgement, None when not judged
     new: str | None
@@ -51,8 +50,7 @@ class JudgementChange:
     removed: tuple[str, ...]  # evidence ids no longer cited
 
 
-@dataclass(frozen=True)
-class AreaDiff:
+class AreaDiff(Struct, frozen=True):
     id: str
     name: str
     graded: bool
@@ -85,8 +83,7 @@ class AreaDiff:
         )
 
 
-@dataclass(frozen=True)
-class ForceDiff:
+class ForceDiff(Struct, frozen=True):
     old_label: str
     new_label: str
     old_name: str

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-import dataclasses
 import difflib
 import re
 from collections.abc import Callable
 from typing import Any
+
+from msgspec import Struct
+from msgspec.structs import replace
 
 from ..diagnostics import escape
 from .diff import LIST_NAMES, AreaDiff, Entry, ForceDiff, JudgementChange
@@ -76,8 +78,8 @@ def _escaped(value: Any) -> Any:
         return escape(value)
     if isinstance(value, tuple):
         return tuple(_escaped(v) for v in value)
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return dataclasses.replace(value, **{f.name: _escaped(getattr(value, f.name)) for f in dataclasses.fields(value)})
+    if isinstance(value, Struct):
+        return replace(value, **{f: _escaped(getattr(value, f)) for f in value.__struct_fields__})
     return value
 
 

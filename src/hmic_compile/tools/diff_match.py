@@ -15,16 +15,16 @@ import heapq
 import math
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
 from fractions import Fraction
+
+from msgspec import Struct
 
 SIMILAR = 0.6  # word-level similarity above which an unmatched item counts as reworded rather than removed and added
 MAX_CANDIDATES = 32  # items compared with each unmatched item
 MAX_WORDS = 1_000  # longer items are compared by their words' counts (difflib's matching is quadratic at worst)
 
 
-@dataclass(frozen=True)
-class Entry:
+class Entry(Struct, frozen=True):
     """An evidence item or recommendation as compared: the list it is in, its id and its text."""
 
     kind: str
@@ -32,8 +32,7 @@ class Entry:
     text: str
 
 
-@dataclass(frozen=True)
-class ItemChange:
+class ItemChange(Struct, frozen=True):
     change: str  # added | removed | reworded | moved | renamed
     old: Entry | None
     new: Entry | None

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from dataclasses import dataclass, field
 from pathlib import Path
+
+from msgspec import Struct, field
 
 from ..checks.project import load_checked
 from ..diagnostics import Diagnostic, Loc
@@ -26,24 +27,21 @@ def project_root(path: Path) -> Path | None:
     return None
 
 
-@dataclass(frozen=True)
-class Place:
+class Place(Struct, frozen=True):
     """Where something is defined: a file relative to the root, and hmic's line and column there."""
 
     rel: str
     loc: Loc
 
 
-@dataclass(frozen=True)
-class EvidenceItem:
+class EvidenceItem(Struct, frozen=True):
     id: str
     kind: str  # strengths, work_in_progress, areas_for_improvement
     text: str
     place: Place
 
 
-@dataclass
-class Checked:
+class Checked(Struct):
     """One check of a project (with the editor's unsaved text), and what it makes known."""
 
     root: Path

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
+
+from msgspec import Struct
 
 from ..inputs.loader import Document, Path_
 
@@ -29,8 +30,7 @@ def from_utf16(text: str, offset: int) -> int:
     return len(text)
 
 
-@dataclass(frozen=True)
-class Span:
+class Span(Struct, frozen=True):
     """A run of characters on one line: 0-based line, start and end character indices."""
 
     line: int

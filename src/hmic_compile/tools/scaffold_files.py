@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from pathlib import Path
+
+from msgspec import Struct, field
 
 from ..checks.glossary import printed_strings
 from ..checks.words import candidates
@@ -17,8 +18,7 @@ from .schema_framework import schema_in
 from .yaml_text import comment, join, lines, scalar
 
 
-@dataclass(frozen=True)
-class Sibling:
+class Sibling(Struct, frozen=True):
     """What a scaffold may borrow from another force's evidence: title-page patterns and glossary meanings."""
 
     key: str
@@ -27,8 +27,7 @@ class Sibling:
     unexpanded: frozenset[str] = frozenset()
 
 
-@dataclass(frozen=True)
-class Previous:
+class Previous(Struct, frozen=True):
     """The same force's most recent earlier evidence, for previous_grades."""
 
     key: str
@@ -36,8 +35,7 @@ class Previous:
     grades: dict[str, str]
 
 
-@dataclass
-class Scaffold:
+class Scaffold(Struct):
     key: str
     files: dict[str, str]  # file name -> content
     notes: list[str] = field(default_factory=list)

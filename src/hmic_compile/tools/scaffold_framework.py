@@ -6,8 +6,9 @@ import os
 import re
 import shutil
 import tempfile
-from dataclasses import dataclass, field
 from pathlib import Path
+
+from msgspec import Struct, field
 
 from ..checks.framework import check_framework
 from ..diagnostics import Diagnostics
@@ -22,8 +23,7 @@ from .yaml_text import comment, scalar
 COPIED = ("framework.yaml", "introduction.yaml")  # and areas/*.yaml; national-results.yaml is the other year's data
 
 
-@dataclass
-class FrameworkScaffold:
+class FrameworkScaffold(Struct):
     key: str
     source: str
     year: int

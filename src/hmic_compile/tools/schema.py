@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from msgspec import Struct
 from pydantic import BaseModel
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
 from pydantic_core import core_schema
@@ -21,8 +21,7 @@ MODELINE_PREFIX = "# yaml-language-server: $schema="
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 
 
-@dataclass(frozen=True)
-class Kind:
+class Kind(Struct, frozen=True):
     """One kind of file hmic reads: its schema file name, model and where such files live."""
 
     name: str
@@ -153,8 +152,7 @@ def yaml_files(root: Path) -> list[tuple[Path, Kind]]:
     return out
 
 
-@dataclass(frozen=True)
-class Plan:
+class Plan(Struct, frozen=True):
     """What `hmic schema` would write: schema files and YAML files whose modeline is missing or stale."""
 
     schemas: dict[Path, str]

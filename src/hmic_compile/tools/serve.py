@@ -10,13 +10,13 @@ import threading
 import time
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
 
 import jinja2
+from msgspec import Struct, field
 
 from ..diagnostics import Diagnostic, HmicError, Loc, summary
 from ..inputs.environment import parse_cache
@@ -41,8 +41,7 @@ REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 WRAPPER_CSP = "default-src 'none'; script-src 'self'; connect-src 'self'; frame-src 'self'; style-src 'unsafe-inline'"
 
 
-@dataclass
-class Response:
+class Response(Struct):
     status: int
     content_type: str
     body: bytes

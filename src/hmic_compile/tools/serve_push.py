@@ -18,11 +18,12 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from types import ModuleType
 from typing import Any
+
+from msgspec import Struct, field
 
 from ..checks.glossary import PrintedWords, framework_words
 from ..checks.project import check_force_fully, frameworks_first
@@ -40,8 +41,7 @@ RETRY_MS = 250  # how soon the browser reopens a closed stream
 # --- the project, a force at a time --------------------------------------------------------------
 
 
-@dataclass
-class Loaded:
+class Loaded(Struct):
     """The frameworks and forces of `root` (or the one force `only`) as last read and checked."""
 
     root: Path

@@ -1,0 +1,117 @@
+"""Prose renderings kept between runs (report/prose.py `Renderings`): the same bytes, and no parser loaded.
+
+What markdown-it makes of a text (its HTML, with the glossary's titles, and its Markdown) is kept in the
+cache under the SHA-256 of hmic itself and the text. A later build renders nothing it rendered before, so
+a build whose every such text was rendered before never imports markdown-it (nor PyYAML, every file
+coming from the parse cache); what it writes is byte for byte what a build without the cache writes.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from hmic_compile.checks.limits import MAX_MARKUP
+from hmic_compile.inputs.cache import prose_folder
+from hmic_compile.report.prose import ProseError, Renderer, Renderings
+
+from .conftest import REPO
+
+FORCE = "testshire-2024"
+PROSE = "Calls are **answered** in *six* seconds, as the [code](https://example.org/code) asks."
+# Run the command, then say which of the parsers were loaded.
+DRIVER = (
+    "import sys\n"
+    "from hmic_compile.__main__ import main\n"
+    "try:\n"
+    "    main()\n"
+    "finally:\n"
+    "    print('LOADED ' + ','.join(m for m in ('markdown_it', 'yaml') if m in sys.modules), file=sys.stderr)\n"
+)
+
+
+def _build(root: Path, out: Path, cache: Path | None) -> set[str]:
+    """Build FORCE into `out`; the parsers the build loaded."""
+    env = {k: v for k, v in os.environ.items() if k != "HMIC_CACHE_DIR"}
+    env["HMIC_CACHE_DIR"] = str(cache) if cache is not None else "off"
+    argv = [sys.executable, "-c", DRIVER, "build", FORCE, "--root", str(root), "--out", str(out)]
+    proc = subprocess.run(argv, capture_output=True, text=True, env=env, cwd=REPO)
+    assert proc.returncode == 0, proc.stderr
+    last = proc.stderr.splitlines()[-1]
+    assert last.startswith("LOADED"), proc.stderr
+    return set(filter(None, last.removeprefix("LOADED").strip().split(",")))
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture
+def marked_up(project: Path) -> Path:
+    """The mini project with a strength in Markdown (emphasis, a link) and one with a glossary term marked up."""
+    f = project / "evidence" / FORCE / "public-contact.yaml"
+    text = f.read_text(encoding="utf-8")
+    text = text.replace("text: Emergency calls are answered in six seconds on average.", f"text: {PROSE!r}".replace("'", '"'))
+    text = text.replace("text: Callers are given", "text: The **MASH** hears first. Callers are given")
+    f.write_text(text, encoding="utf-8")
+    return project
+
+
+def test_a_build_from_kept_renderings_writes_the_same_bytes_and_loads_no_parser(marked_up: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    assert _build(marked_up, tmp_path / "first", cache) == {"markdown_it", "yaml"}  # nothing kept yet
+    assert any(prose_folder(cache).iterdir())
+    # Another folder: a real build (not the replay of the last one), its every text rendered before.
+    assert _build(marked_up, tmp_path / "second", cache) == set()
+    _build(marked_up, tmp_path / "uncached", None)
+    uncached = _files(tmp_path / "uncached")
+    assert "<strong>answered</strong>" in uncached[f"{FORCE}/report.html"].decode()
+    assert '<strong><abbr title="Multi-agency safeguarding hub">MASH</abbr></strong>' in uncached[f"{FORCE}/report.html"].decode()
+    assert _files(tmp_path / "first") == _files(tmp_path / "second") == uncached
+
+
+def test_a_damaged_rendering_is_rendered_again(marked_up: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    _build(marked_up, tmp_path / "first", cache)
+    for entry in prose_folder(cache).iterdir():
+        entry.write_bytes(entry.read_bytes()[:-1] + b"!")  # the checksum no longer holds
+    assert "markdown_it" in _build(marked_up, tmp_path / "second", cache)
+    assert _files(tmp_path / "first") == _files(tmp_path / "second")
+
+
+def test_a_rendering_is_kept_under_its_glossary(tmp_path: Path) -> None:
+    """The HTML of the same text differs with the glossary's titles: each is kept apart, and each is what markdown-it makes."""
+    kept = Renderings(tmp_path / "prose")
+    text = "The **CPU** acts."
+    for meaning in ("Child protection unit", "Central processing unit", "Child protection unit"):
+        expected = str(Renderer({"CPU": meaning}).html_block(text))
+        assert f'<abbr title="{meaning}">CPU</abbr>' in expected
+        assert str(Renderer({"CPU": meaning}, kept).html_block(text)) == expected  # rendered, or taken from the cache
+        assert str(Renderer({"CPU": meaning}, kept).html_block(text)) == expected  # taken from the cache
+    assert len(list((tmp_path / "prose").iterdir())) == 2
+
+
+@pytest.mark.parametrize("text", ["a **b** c", "x_y_", "line one\n\nline two", "`code` and [a](https://example.org)", "a | b \\| c"])
+def test_kept_markdown_is_what_the_parser_makes(tmp_path: Path, text: str) -> None:
+    kept = Renderings(tmp_path / "prose")
+    plain = Renderer()
+    for _ in range(2):  # rendered and kept, then taken from the cache
+        r = Renderer({}, kept)
+        assert r.md(text) == plain.md(text)
+        assert r.md(text, cell=True) == plain.md(text, cell=True)
+        assert str(r.html_block(text)) == str(plain.html_block(text))
+
+
+def test_prose_that_fails_is_refused_on_every_run_and_never_kept(tmp_path: Path) -> None:
+    kept = Renderings(tmp_path / "prose")
+    text = "*a" * (MAX_MARKUP + 1)  # more Markdown punctuation than the renderer takes
+    for _ in range(2):
+        with pytest.raises(ProseError, match="Markdown punctuation"):
+            Renderer({}, kept).html_block(text)
+        with pytest.raises(ProseError, match="Markdown punctuation"):
+            Renderer({}, kept).md(text)
+    assert not (tmp_path / "prose").exists() or not any((tmp_path / "prose").iterdir())
