@@ -17,7 +17,8 @@ import pytest
 
 from hmic_compile.checks.limits import MAX_MARKUP
 from hmic_compile.inputs.cache import prose_folder
-from hmic_compile.report.prose import ProseError, Renderer, Renderings
+from hmic_compile.report.prose import ProseError, Renderer
+from hmic_compile.report.renderings import Renderings
 
 from .conftest import REPO
 
@@ -83,35 +84,79 @@ def test_a_damaged_rendering_is_rendered_again(marked_up: Path, tmp_path: Path) 
     assert _files(tmp_path / "first") == _files(tmp_path / "second")
 
 
+def _saved(folder: Path, texts: list[tuple[dict[str, str], str]]) -> list[str]:
+    """Each text's HTML rendered with its glossary in one scope of a fresh store over `folder`, the store then saved."""
+    store = Renderings(folder)
+    scope = store.scope("report/x")
+    out = [str(Renderer(glossary, scope).html_block(text)) for glossary, text in texts]
+    store.save()
+    return out
+
+
 def test_a_rendering_is_kept_under_its_glossary(tmp_path: Path) -> None:
-    """The HTML of the same text differs with the glossary's titles: each is kept apart, and each is what markdown-it makes."""
-    kept = Renderings(tmp_path / "prose")
-    text = "The **CPU** acts."
-    for meaning in ("Child protection unit", "Central processing unit", "Child protection unit"):
-        expected = str(Renderer({"CPU": meaning}).html_block(text))
-        assert f'<abbr title="{meaning}">CPU</abbr>' in expected
-        assert str(Renderer({"CPU": meaning}, kept).html_block(text)) == expected  # rendered, or taken from the cache
-        assert str(Renderer({"CPU": meaning}, kept).html_block(text)) == expected  # taken from the cache
-    assert len(list((tmp_path / "prose").iterdir())) == 2
+    """The HTML of the same text differs with the glossary's titles: each is kept apart, and each is what the renderer makes."""
+    text = "The CPU acts: **CPU** time."
+    texts = [({"CPU": meaning}, text) for meaning in ("Child protection unit", "Central processing unit")]
+    expected = [str(Renderer(glossary).html_block(t)) for glossary, t in texts]
+    assert '<abbr title="Child protection unit">CPU</abbr>' in expected[0]
+    assert '<abbr title="Central processing unit">CPU</abbr>' in expected[1]
+    assert _saved(tmp_path / "prose", texts) == expected  # rendered, and kept
+    assert len(list((tmp_path / "prose").iterdir())) == 1  # one entry for the report
+    store = Renderings(tmp_path / "prose")
+    scope = store.scope("report/x")
+    assert [str(Renderer(g, scope).html_block(t)) for g, t in texts] == expected  # taken from the cache
+    assert not scope.missed
 
 
-@pytest.mark.parametrize("text", ["a **b** c", "x_y_", "line one\n\nline two", "`code` and [a](https://example.org)", "a | b \\| c"])
-def test_kept_markdown_is_what_the_parser_makes(tmp_path: Path, text: str) -> None:
-    kept = Renderings(tmp_path / "prose")
-    plain = Renderer()
-    for _ in range(2):  # rendered and kept, then taken from the cache
-        r = Renderer({}, kept)
+TEXTS = ["a **b** c", "x_y_", "line one\n\nline two", "`code` and [a](https://example.org)", "a | b \\| c", "Plain words.", "SNTs & CPUs"]
+
+
+@pytest.mark.parametrize("text", TEXTS)
+def test_every_kept_rendering_is_what_the_renderer_makes(tmp_path: Path, text: str) -> None:
+    glossary = {"SNT": "safer neighbourhood team", "CPU": "child protection unit"}
+    plain = Renderer(glossary)
+    for run in range(2):  # rendered and kept, then taken from the cache
+        store = Renderings(tmp_path / "prose")
+        r = Renderer(glossary, store.scope("report/x"))
         assert r.md(text) == plain.md(text)
         assert r.md(text, cell=True) == plain.md(text, cell=True)
         assert str(r.html_block(text)) == str(plain.html_block(text))
+        assert str(r.html_inline(text)) == str(plain.html_inline(text))
+        assert store.scope("report/x").missed is (run == 0)
+        store.save()
+
+
+def test_a_text_edited_away_leaves_the_entry(tmp_path: Path) -> None:
+    """A scope is written again with what its run used: an old text's renderings do not pile up."""
+    _saved(tmp_path / "prose", [({}, "old **text**")])
+    _saved(tmp_path / "prose", [({}, "new **text**")])
+    store = Renderings(tmp_path / "prose")
+    scope = store.scope("report/x")
+    Renderer({}, scope).html_block("new **text**")
+    assert not scope.missed and [k[2] for k in scope.kept] == ["new **text**"]
+
+
+def test_a_build_of_one_format_keeps_the_others_renderings(tmp_path: Path) -> None:
+    store = Renderings(tmp_path / "prose")
+    Renderer({}, store.scope("report/x")).html_block("a **b**")
+    store.save()
+    store = Renderings(tmp_path / "prose")
+    Renderer({}, store.scope("report/x")).md("a **b**")  # report.md alone: the HTML's rendering stays
+    store.save()
+    store = Renderings(tmp_path / "prose")
+    scope = store.scope("report/x")
+    Renderer({}, scope).html_block("a **b**")
+    Renderer({}, scope).md("a **b**")
+    assert not scope.missed
 
 
 def test_prose_that_fails_is_refused_on_every_run_and_never_kept(tmp_path: Path) -> None:
-    kept = Renderings(tmp_path / "prose")
     text = "*a" * (MAX_MARKUP + 1)  # more Markdown punctuation than the renderer takes
     for _ in range(2):
+        store = Renderings(tmp_path / "prose")
         with pytest.raises(ProseError, match="Markdown punctuation"):
-            Renderer({}, kept).html_block(text)
+            Renderer({}, store.scope("report/x")).html_block(text)
         with pytest.raises(ProseError, match="Markdown punctuation"):
-            Renderer({}, kept).md(text)
+            Renderer({}, store.scope("report/x")).md(text)
+        store.save()
     assert not (tmp_path / "prose").exists() or not any((tmp_path / "prose").iterdir())

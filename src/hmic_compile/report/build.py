@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     # with errors).
     import jinja2
 
-    from .prose import Renderings
+    from .renderings import Renderings
     from .view import Report
 
 ROUND_TEMPLATES = "round/"  # the templates of a framework's round (report/site.py), not of a force's report
@@ -86,7 +86,7 @@ def _require_draft_mark(text: str, mark: str, fmt: str) -> None:
 def kept_renderings(cache_dir: Path) -> Renderings:
     """The prose renderings remembered in the cache root `cache_dir` (report/prose.py)."""
     from ..inputs.cache import prose_folder
-    from .prose import Renderings
+    from .renderings import Renderings
 
     return Renderings(prose_folder(cache_dir))
 
@@ -214,6 +214,9 @@ def _build_folder(folder: Path) -> ForceResult:
         write_atomic(target, files, str(target))
     except HmicError as e:
         return ForceResult(folder.name, target, diagnostics=found + tuple(e.diagnostics))
+    finally:
+        if _KEPT is not None:
+            _KEPT.save()  # what this force's report rendered anew, for the next build
     return ForceResult(folder.name, target, tuple(sorted(files)), found, force_record(fo, report))
 
 

@@ -1,38 +1,35 @@
 """Evidence prose as HTML: hmic's one markdown-it instance with the glossary's <abbr> marks, shared with the Markdown output.
 
-Most prose is plain text, rendered without a parser. What markdown-it renders (HTML, or Markdown written
-back from its tokens) can be kept between runs (`Renderings`), so a build whose every such text was
-rendered before does not load markdown-it at all.
+Most prose is plain text, rendered without a parser. What a report's prose renders to (HTML, or Markdown
+written back from markdown-it's tokens) can be kept between runs (report/renderings.py), so a build whose
+every text was rendered before renders none again and does not load markdown-it at all.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from functools import cache, cached_property
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup, escape
 from msgspec import Struct, field
 
 from ..checks.words import capitalised_words
-from ..inputs.cache import Entries
-from ..inputs.snapshot import hmic_itself
 from .markdown import (
     MAX_NESTING,
     SAFE_SCHEMES,
     ProseError,
     check_markup,
     check_nesting,
-    is_literal,
     md_cell,
     md_escape,
     md_text,
     validate_link,
 )
 from .markdown import make_markdown as _make_markdown
+from .renderings import Scope
 
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
@@ -44,7 +41,6 @@ __all__ = [
     "ProseError",
     "Prose",
     "Renderer",
-    "Renderings",
     "Run",
     "make_markdown",
     "md_cell",
@@ -175,43 +171,13 @@ def _shared() -> MarkdownIt:
     return make_markdown()
 
 
-class Renderings:
-    """What markdown-it made of prose in earlier runs, kept in the cache (inputs/cache.py `Entries`).
-
-    Each rendering is kept under the SHA-256 of hmic itself (its version, its source files, Python's and the
-    libraries' versions: inputs/snapshot.py), what was made (HTML with a glossary's titles, or Markdown) and
-    the text, so a change to any of them renders afresh. Only what rendered without error is kept: a text
-    that fails (ProseError) is parsed, and refused, on every run."""
-
-    def __init__(self, folder: Path):
-        self._entries = Entries(folder)
-
-    @staticmethod
-    def _name(kind: str, context: bytes, text: str) -> str:
-        h = hashlib.sha256(hmic_itself())
-        h.update(kind.encode() + b"\0" + context + b"\0" + text.encode("utf-8", "surrogatepass"))
-        return h.hexdigest()
-
-    def get(self, kind: str, context: bytes, text: str) -> str | None:
-        payload = self._entries.read(self._name(kind, context, text))
-        if payload is None:
-            return None
-        try:
-            return payload.decode("utf-8")
-        except UnicodeDecodeError:
-            return None
-
-    def put(self, kind: str, context: bytes, text: str, rendered: str) -> None:
-        self._entries.write(self._name(kind, context, text), rendered.encode("utf-8", "surrogatepass"))
-
-
 class Renderer(Struct, dict=True):  # dict: room for its cached properties
     """Renders prose strings once each; the same Prose object serves the HTML and the Markdown output.
 
-    `kept`: renderings remembered between runs (None: each run parses what it renders)."""
+    `kept`: the renderings of this report kept between runs (None: each run renders what it shows)."""
 
     abbreviations: dict[str, str] = field(default_factory=dict)
-    kept: Renderings | None = None
+    kept: Scope | None = None
 
     @cached_property
     def abbr(self) -> Abbreviations:
@@ -219,36 +185,30 @@ class Renderer(Struct, dict=True):  # dict: room for its cached properties
 
     @cached_property
     def _glossary(self) -> bytes:
-        """The glossary as the HTML's renderings depend on it: each term and its title."""
-        return "\0".join(f"{t}\0{m}" for t, m in sorted(self.abbreviations.items())).encode("utf-8", "surrogatepass")
-
-    def _parsed(self, kind: str, context: bytes, text: str, render: Callable[[str], str]) -> str:
-        if self.kept is None:
-            return render(text)
-        got = self.kept.get(kind, context, text)
-        if got is None:
-            got = render(text)
-            self.kept.put(kind, context, text, got)
-        return got
+        """The glossary as the HTML's renderings depend on it: the digest of each term and its title."""
+        terms = "\0".join(f"{t}\0{m}" for t, m in sorted(self.abbreviations.items()))
+        return hashlib.sha256(terms.encode("utf-8", "surrogatepass")).digest()[:16]
 
     def html_block(self, text: str) -> Markup:
+        if self.kept is not None:
+            return Markup(self.kept.get("block", self._glossary, text, self._html_block))
+        return self._html_block(text)
+
+    def _html_block(self, text: str) -> Markup:
         if not _needs_parser(text):
             return Markup(f"<p>{self._plain(text)}</p>")
-        return Markup(self._parsed("html", self._glossary, text, self._html))
-
-    def _html(self, text: str) -> str:
         check_markup(text)
         md = _shared()
         env = {"abbr": self.abbr}
         tokens = md.parse(text, env)
         check_nesting(tokens)
-        return str(md.renderer.render(tokens, md.options, env).strip())
+        return Markup(md.renderer.render(tokens, md.options, env).strip())
 
     def md(self, text: str, cell: bool = False) -> str:
         """Prose as Markdown (report.md), with the HTML's emphasis, code and links (markdown.py md_escape)."""
-        if is_literal(text):
-            return text
-        return self._parsed("cell" if cell else "md", b"", text, md_cell if cell else md_escape)
+        if self.kept is not None:
+            return self.kept.get("cell" if cell else "md", b"", text, md_cell if cell else md_escape)
+        return md_cell(text) if cell else md_escape(text)
 
     @cached_property
     def _abbr_open(self) -> dict[str, str]:
@@ -287,9 +247,14 @@ class Renderer(Struct, dict=True):  # dict: room for its cached properties
 
     def html_inline(self, text: str) -> Markup:
         """HTML for a single line of prose: a lone paragraph loses its <p> wrapper."""
+        if self.kept is not None:
+            return Markup(self.kept.get("inline", self._glossary, text, self._html_inline))
+        return self._html_inline(text)
+
+    def _html_inline(self, text: str) -> Markup:
         if not _needs_parser(text):
             return Markup(self._plain(text))
-        html = self.html_block(text)
+        html = self._html_block(text)
         if html.startswith("<p>") and html.endswith("</p>") and html.count("<p>") == 1:
             return Markup(html[3:-4])
         return html

@@ -17,7 +17,8 @@ from ..inputs.project import FrameworkBundle
 from .chart import Chart, chart
 from .labels import report_labels
 from .palette import GradeStyle, styles
-from .prose import Prose, Renderer, Renderings
+from .prose import Prose, Renderer
+from .renderings import Renderings
 from .round_record import ForceRecord
 
 PAGES = (
@@ -267,7 +268,8 @@ def round_view(
             )
         )
     rows.sort(key=lambda r: (r.name.casefold(), r.key))
-    renderers = {rec.key: Renderer(dict(rec.abbreviations), kept) for rec in records}  # each force's prose with its own glossary
+    scope = kept.scope(f"round/{fb.key}") if kept is not None else None  # one for the round; each force's prose with its own glossary
+    renderers = {rec.key: Renderer(dict(rec.abbreviations), scope) for rec in records}
     return RoundView(
         key=fb.key,
         title=fw.title,

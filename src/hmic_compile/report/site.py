@@ -27,7 +27,7 @@ from .write import sha256, write_atomic
 if TYPE_CHECKING:  # Jinja and the renderer load when a round is made (report/build.py: when a force is built)
     import jinja2
 
-    from .prose import Renderings
+    from .renderings import Renderings
     from .round_record import ForceRecord
 
 
@@ -140,6 +140,8 @@ class _RoundJob(Struct):
             env = make_environment(self.templates, self.root, self.cache_dir)
             kept = kept_renderings(self.cache_dir) if self.cache_dir is not None else None
             files = round_files(self.frameworks[key], records, env, self.options, len(records) + left if left else None, kept)
+            if kept is not None:
+                kept.save()
             if not self.rebuild and same_files(target, files):
                 return RoundResult(key, target, tuple(sorted(files)), unchanged=True)
             write_atomic(target, files, str(target))

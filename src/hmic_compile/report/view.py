@@ -16,7 +16,8 @@ from .labels import area_labels, report_labels
 from .md_anchors import assign_md_anchors
 from .numbering import number_findings
 from .palette import GradeStyle, styles
-from .prose import Prose, Renderer, Renderings
+from .prose import Prose, Renderer
+from .renderings import Renderings
 
 
 def slug(text: str) -> str:
@@ -229,7 +230,7 @@ def build_report(project: Project, fo: ForceBundle, numbered: bool = False, kept
     fb = project.framework_for(fo)
     fw = fb.framework
     abbreviations = {t.term: t.meaning for t in fo.glossary.terms}
-    b = _Builder(fb, fo, Renderer(abbreviations, kept))
+    b = _Builder(fb, fo, Renderer(abbreviations, kept.scope(f"report/{fo.key}") if kept is not None else None))
     grades = [g.name for g in fw.grades]
     grade_styles = styles(grades)
     axis = {g.name: g.short or g.name for g in fw.grades}
