@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import difflib
+import os
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,6 +15,27 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 SOURCE = REPO.parent / "shared" / "seeds" / "000_b58d774295a081e0.txt"
 MINI = REPO / "tests" / "fixtures" / "mini"  # the smallest whole project: one framework, one force
+
+# Runs hmic's command line (argv after the modules), then prints which of the modules it had loaded.
+_NOTING = (
+    "import sys\n"
+    "from hmic_compile.__main__ import main\n"
+    "modules = sys.argv.pop(1).split(',')\n"
+    "try:\n"
+    "    main()\n"
+    "finally:\n"
+    "    print('LOADED ' + ','.join(m for m in modules if m in sys.modules), file=sys.stderr)\n"
+)
+
+
+def run_noting_modules(args: list[str], modules: tuple[str, ...], env: dict[str, str]) -> tuple[int, str, str, set[str]]:
+    """`hmic ARGS` in a new process with `env` added to this one's: its exit code, stdout and stderr, and which
+    of `modules` it had imported by the time it ended (a run told from the cache imports less)."""
+    argv = [sys.executable, "-c", _NOTING, ",".join(modules), *args]
+    proc = subprocess.run(argv, capture_output=True, text=True, env={**os.environ, **env}, cwd=REPO)
+    lines = proc.stderr.splitlines(keepends=True)
+    assert lines and lines[-1].startswith("LOADED "), proc.stderr
+    return proc.returncode, proc.stdout, "".join(lines[:-1]), set(filter(None, lines[-1].removeprefix("LOADED").strip().split(",")))
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -8,9 +8,6 @@ coming from the parse cache); what it writes is byte for byte what a build witho
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -20,31 +17,18 @@ from hmic_compile.inputs.cache import prose_folder
 from hmic_compile.report.prose import ProseError, Renderer
 from hmic_compile.report.renderings import Renderings
 
-from .conftest import REPO
+from .conftest import run_noting_modules
 
 FORCE = "testshire-2024"
 PROSE = "Calls are **answered** in *six* seconds, as the [code](https://example.org/code) asks."
-# Run the command, then say which of the parsers were loaded.
-DRIVER = (
-    "import sys\n"
-    "from hmic_compile.__main__ import main\n"
-    "try:\n"
-    "    main()\n"
-    "finally:\n"
-    "    print('LOADED ' + ','.join(m for m in ('markdown_it', 'yaml') if m in sys.modules), file=sys.stderr)\n"
-)
 
 
 def _build(root: Path, out: Path, cache: Path | None) -> set[str]:
     """Build FORCE into `out`; the parsers the build loaded."""
-    env = {k: v for k, v in os.environ.items() if k != "HMIC_CACHE_DIR"}
-    env["HMIC_CACHE_DIR"] = str(cache) if cache is not None else "off"
-    argv = [sys.executable, "-c", DRIVER, "build", FORCE, "--root", str(root), "--out", str(out)]
-    proc = subprocess.run(argv, capture_output=True, text=True, env=env, cwd=REPO)
-    assert proc.returncode == 0, proc.stderr
-    last = proc.stderr.splitlines()[-1]
-    assert last.startswith("LOADED"), proc.stderr
-    return set(filter(None, last.removeprefix("LOADED").strip().split(",")))
+    args = ["build", FORCE, "--root", str(root), "--out", str(out)]
+    code, _, err, loaded = run_noting_modules(args, ("markdown_it", "yaml"), {"HMIC_CACHE_DIR": str(cache) if cache else "off"})
+    assert code == 0, err
+    return loaded
 
 
 def _files(folder: Path) -> dict[str, bytes]:

@@ -9,10 +9,7 @@ input, template, option or output file must do the work in full.
 from __future__ import annotations
 
 import hashlib
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -21,30 +18,17 @@ from hmic_compile.inputs.cache import results_folder
 from hmic_compile.report.options import BuildOptions
 from hmic_compile.report.replay import Memo
 
-from .conftest import REPO
+from .conftest import REPO, run_noting_modules
 
 MINI = REPO / "tests" / "fixtures" / "mini"
 FORCE = "testshire-2024"
-# Run the command, then say whether a model or a template engine was loaded: a remembered run loads neither.
-DRIVER = (
-    "import sys\n"
-    "from hmic_compile.__main__ import main\n"
-    "try:\n"
-    "    main()\n"
-    "finally:\n"
-    "    heavy = [m for m in ('hmic_compile.inputs.models', 'jinja2', 'markdown_it') if m in sys.modules]\n"
-    "    print('LOADED ' + ','.join(heavy), file=sys.stderr)\n"
-)
+HEAVY = ("hmic_compile.inputs.models", "jinja2", "markdown_it")  # a remembered run loads none of them
 
 
 def _run(args: list[str], cache: Path | str, env: dict[str, str] | None = None) -> tuple[int, str, str, bool]:
-    """exit code, stdout, stderr (without the driver's line), and whether the work was done in full."""
-    full_env = {**os.environ, "HMIC_CACHE_DIR": str(cache), **(env or {})}
-    proc = subprocess.run([sys.executable, "-c", DRIVER, *args], capture_output=True, text=True, env=full_env, cwd=REPO)
-    lines = proc.stderr.splitlines(keepends=True)
-    assert lines and lines[-1].startswith("LOADED "), proc.stderr
-    loaded = lines[-1].strip() != "LOADED"
-    return proc.returncode, proc.stdout, "".join(lines[:-1]), loaded
+    """exit code, stdout, stderr, and whether the work was done in full (a model or a template engine loaded)."""
+    code, out, err, loaded = run_noting_modules(args, HEAVY, {"HMIC_CACHE_DIR": str(cache), **(env or {})})
+    return code, out, err, bool(loaded)
 
 
 @pytest.fixture
