@@ -8,6 +8,7 @@ coming from the parse cache); what it writes is byte for byte what a build witho
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -59,6 +60,19 @@ def test_a_build_from_kept_renderings_writes_the_same_bytes_and_loads_no_parser(
     assert _files(tmp_path / "first") == _files(tmp_path / "second") == uncached
 
 
+def test_two_projects_keep_their_own_renderings(marked_up: Path, tmp_path: Path) -> None:
+    """Two copies of a project, with the same force and framework keys and different prose: each build finds its own."""
+    other = tmp_path / "other"
+    shutil.copytree(marked_up, other)
+    f = other / "evidence" / FORCE / "public-contact.yaml"
+    f.write_text(f.read_text(encoding="utf-8").replace("**answered**", "**picked up**"), encoding="utf-8")
+    cache = tmp_path / "cache"
+    for root in (marked_up, other):
+        assert "markdown_it" in _build(root, tmp_path / f"{root.name}-1", cache)
+    for root in (marked_up, other):  # neither build replaced the other's renderings
+        assert _build(root, tmp_path / f"{root.name}-2", cache) == set()
+
+
 def test_a_damaged_rendering_is_rendered_again(marked_up: Path, tmp_path: Path) -> None:
     cache = tmp_path / "cache"
     _build(marked_up, tmp_path / "first", cache)
@@ -70,7 +84,7 @@ def test_a_damaged_rendering_is_rendered_again(marked_up: Path, tmp_path: Path) 
 
 def _saved(folder: Path, texts: list[tuple[dict[str, str], str]]) -> list[str]:
     """Each text's HTML rendered with its glossary in one scope of a fresh store over `folder`, the store then saved."""
-    store = Renderings(folder)
+    store = Renderings(folder, folder.parent)
     scope = store.scope("report/x")
     out = [str(Renderer(glossary, scope).html_block(text)) for glossary, text in texts]
     store.save()
@@ -86,7 +100,7 @@ def test_a_rendering_is_kept_under_its_glossary(tmp_path: Path) -> None:
     assert '<abbr title="Central processing unit">CPU</abbr>' in expected[1]
     assert _saved(tmp_path / "prose", texts) == expected  # rendered, and kept
     assert len(list((tmp_path / "prose").iterdir())) == 1  # one entry for the report
-    store = Renderings(tmp_path / "prose")
+    store = Renderings(tmp_path / "prose", tmp_path)
     scope = store.scope("report/x")
     assert [str(Renderer(g, scope).html_block(t)) for g, t in texts] == expected  # taken from the cache
     assert not scope.missed
@@ -100,7 +114,7 @@ def test_every_kept_rendering_is_what_the_renderer_makes(tmp_path: Path, text: s
     glossary = {"SNT": "safer neighbourhood team", "CPU": "child protection unit"}
     plain = Renderer(glossary)
     for run in range(2):  # rendered and kept, then taken from the cache
-        store = Renderings(tmp_path / "prose")
+        store = Renderings(tmp_path / "prose", tmp_path)
         r = Renderer(glossary, store.scope("report/x"))
         assert r.md(text) == plain.md(text)
         assert r.md(text, cell=True) == plain.md(text, cell=True)
@@ -114,20 +128,20 @@ def test_a_text_edited_away_leaves_the_entry(tmp_path: Path) -> None:
     """A scope is written again with what its run used: an old text's renderings do not pile up."""
     _saved(tmp_path / "prose", [({}, "old **text**")])
     _saved(tmp_path / "prose", [({}, "new **text**")])
-    store = Renderings(tmp_path / "prose")
+    store = Renderings(tmp_path / "prose", tmp_path)
     scope = store.scope("report/x")
     Renderer({}, scope).html_block("new **text**")
     assert not scope.missed and [k[2] for k in scope.kept] == ["new **text**"]
 
 
 def test_a_build_of_one_format_keeps_the_others_renderings(tmp_path: Path) -> None:
-    store = Renderings(tmp_path / "prose")
+    store = Renderings(tmp_path / "prose", tmp_path)
     Renderer({}, store.scope("report/x")).html_block("a **b**")
     store.save()
-    store = Renderings(tmp_path / "prose")
+    store = Renderings(tmp_path / "prose", tmp_path)
     Renderer({}, store.scope("report/x")).md("a **b**")  # report.md alone: the HTML's rendering stays
     store.save()
-    store = Renderings(tmp_path / "prose")
+    store = Renderings(tmp_path / "prose", tmp_path)
     scope = store.scope("report/x")
     Renderer({}, scope).html_block("a **b**")
     Renderer({}, scope).md("a **b**")
@@ -137,7 +151,7 @@ def test_a_build_of_one_format_keeps_the_others_renderings(tmp_path: Path) -> No
 def test_prose_that_fails_is_refused_on_every_run_and_never_kept(tmp_path: Path) -> None:
     text = "*a" * (MAX_MARKUP + 1)  # more Markdown punctuation than the renderer takes
     for _ in range(2):
-        store = Renderings(tmp_path / "prose")
+        store = Renderings(tmp_path / "prose", tmp_path)
         with pytest.raises(ProseError, match="Markdown punctuation"):
             Renderer({}, store.scope("report/x")).html_block(text)
         with pytest.raises(ProseError, match="Markdown punctuation"):

@@ -83,12 +83,12 @@ def _require_draft_mark(text: str, mark: str, fmt: str) -> None:
         raise _no_draft_mark(fmt, " where a reader sees it")
 
 
-def kept_renderings(cache_dir: Path) -> Renderings:
-    """The prose renderings remembered in the cache root `cache_dir` (report/prose.py)."""
+def kept_renderings(cache_dir: Path, root: Path) -> Renderings:
+    """The prose renderings of the project at `root` kept in the cache root `cache_dir` (report/renderings.py)."""
     from ..inputs.cache import prose_folder
     from .renderings import Renderings
 
-    return Renderings(prose_folder(cache_dir))
+    return Renderings(prose_folder(cache_dir), root)
 
 
 def build_force(
@@ -198,7 +198,7 @@ def _build_folder(folder: Path) -> ForceResult:
     try:
         # The view is made even for a force left unchanged: the framework's round needs its record.
         if _KEPT is None and job.cache_dir is not None:
-            _KEPT = kept_renderings(job.cache_dir)
+            _KEPT = kept_renderings(job.cache_dir, root)
         report = build_report(project, fo, job.options.numbered, _KEPT)
         if not job.rebuild and has_manifest(target):
             if _TEMPLATES is None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import marshal
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -49,18 +50,20 @@ class Renderings:
     A scope (a force's report, a framework's round) is one entry: each text the report rendered, each kind
     of rendering (HTML block or inline, Markdown, a table cell's Markdown) with the glossary it was rendered
     with. The entry is named by the SHA-256 of hmic itself (inputs/snapshot.py: its version and source files,
-    Python's and the libraries' versions) and the scope, so any change to hmic starts afresh; a text, kind
+    Python's and the libraries' versions), the project's folder and the scope, so any change to hmic starts afresh; a text, kind
     or glossary the entry lacks is rendered, and the entry written again (`save`) with what the run used,
     so a text edited away leaves it. Only what rendered is kept: prose the renderer refuses (ProseError) is
     refused on every run. Entries are marshal data, read only once their checksum holds."""
 
-    def __init__(self, folder: Path):
+    def __init__(self, folder: Path, project: Path):
         self._entries = Entries(folder)
+        self._project = os.path.realpath(project).encode("utf-8", "surrogateescape")  # two projects' norfolk-2007 are kept apart
         self._scopes: dict[str, Scope] = {}
 
-    @staticmethod
-    def _entry(name: str) -> str:
-        return hashlib.sha256(hmic_itself() + b"\0renderings\0" + name.encode("utf-8", "surrogatepass")).hexdigest()
+    def _entry(self, name: str) -> str:
+        h = hashlib.sha256(hmic_itself() + b"\0renderings\0" + self._project + b"\0")
+        h.update(name.encode("utf-8", "surrogatepass"))
+        return h.hexdigest()
 
     def _read(self, name: str) -> dict[Any, Any]:
         payload = self._entries.read(self._entry(name))

@@ -138,7 +138,7 @@ class _RoundJob(Struct):
 
         try:
             env = make_environment(self.templates, self.root, self.cache_dir)
-            kept = kept_renderings(self.cache_dir) if self.cache_dir is not None else None
+            kept = kept_renderings(self.cache_dir, self.root) if self.cache_dir is not None else None
             files = round_files(self.frameworks[key], records, env, self.options, len(records) + left if left else None, kept)
             if kept is not None:
                 kept.save()
