@@ -14,7 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from hmic_compile.cli import app
-from hmic_compile.report.opendata import FORMULA_START, GRADES, csv_bytes, json_bytes, neutralise
+from hmic_compile.report.tables import FORMULA_START, GRADES, csv_bytes, json_bytes, neutralise
 
 from .test_round import PROJECTS, national_project
 

@@ -60,7 +60,7 @@ def round_of(root: Path, key: str, formats: tuple[str, ...] = ("md", "html")) ->
     assert not diags.errors, [d.text() for d in diags.errors]
     fb = project.frameworks[key]
     forces = sorted((fo for fo in project.forces.values() if fo.framework_key == key), key=lambda fo: fo.key)
-    records = [force_record(fo, build_report(project, fo)) for fo in forces]
+    records = [force_record(fo, project.framework_for(fo), build_report(project, fo)) for fo in forces]
     return round_files(fb, records, make_environment(None, root), BuildOptions(formats))
 
 
@@ -216,7 +216,7 @@ def test_a_house_style_extending_the_round_renders_it_in_the_sandbox_as_the_defa
         for medium in ("md", "html"):
             (house / f"{page}.{medium}.j2").write_text(f'{{% extends "default/round/{page}.{medium}.j2" %}}\n', encoding="utf-8")
     project, diags = load_project(REPO)
-    records = [force_record(fo, build_report(project, fo)) for fo in project.forces.values()]
+    records = [force_record(fo, project.framework_for(fo), build_report(project, fo)) for fo in project.forces.values()]
     env = make_environment(tmp_path / "house", REPO)
     assert isinstance(env, budget.CountedSandbox)
     files = round_files(project.frameworks["2007"], records, env, BuildOptions(("md", "html")))

@@ -44,7 +44,7 @@ def round_pages(root: Path, h: Hostile) -> dict[str, bytes]:
     check_project(project, diags)
     assert not diags.errors, [d.text() for d in diags.errors]
     forces = sorted(project.forces.values(), key=lambda fo: fo.key)
-    records = [force_record(fo, build_report(project, fo)) for fo in forces]
+    records = [force_record(fo, project.framework_for(fo), build_report(project, fo)) for fo in forces]
     return round_files(project.frameworks["2024"], records, make_environment(None, root), BuildOptions(("md", "html")))
 
 

@@ -27,6 +27,7 @@ def main() -> None:
         # pydantic looks for plugins in every installed distribution's metadata when the first model is
         # built; hmic's models use none (typer builds its own adapters with plugins off the same way).
         os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+        no_plugin_search()
         from .cli import app
 
         invoked(app, sys.argv[1:])()  # typer builds the command run alone
@@ -39,6 +40,39 @@ def main() -> None:
         # are left to the operating system, which frees the whole process at once. Everything else at exit
         # (atexit handlers, flushing, freeing modules) happens as before.
         gc.freeze()
+
+
+PLUGIN_LOADER = "pydantic.plugin._loader"
+
+
+def no_plugin_search() -> None:
+    """With every pydantic plugin disabled (PYDANTIC_DISABLE_PLUGINS=__all__, as hmic sets it), pydantic still
+    imports its plugin loader on the first model it builds, and the loader imports importlib.metadata (with
+    email, zipfile and csv: a twentieth of a short command's time) only to find that it may load nothing.
+    Its one function, `get_plugins`, then returns nothing: this stands in for the loader while that holds,
+    and imports the real one the moment anything else of it is asked for, so a pydantic whose loader has
+    more to offer still gets it."""
+    if os.environ.get("PYDANTIC_DISABLE_PLUGINS") != "__all__" or PLUGIN_LOADER in sys.modules:
+        return
+    import types
+
+    shim = types.ModuleType(PLUGIN_LOADER, no_plugin_search.__doc__)
+
+    def get_plugins() -> tuple[()]:
+        return ()
+
+    def real(name: str) -> object:  # PEP 562: any other name is the real loader's
+        import importlib
+
+        if name.startswith("__"):  # what the import system asks of any module (__path__, __spec__, ...)
+            raise AttributeError(name)
+        if sys.modules.get(PLUGIN_LOADER) is shim:
+            del sys.modules[PLUGIN_LOADER]
+        return getattr(importlib.import_module(PLUGIN_LOADER), name)
+
+    shim.get_plugins = get_plugins  # type: ignore[attr-defined]
+    shim.__getattr__ = real  # type: ignore[method-assign]
+    sys.modules[PLUGIN_LOADER] = shim
 
 
 def invoked(app: typer.Typer, args: Sequence[str]) -> typer.Typer:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import select
 import signal
-import sys
 import threading
 import time
 from types import FrameType
@@ -34,38 +35,27 @@ def exit_code() -> int:
     return 128 + (_received or signal.SIGINT)
 
 
-def worker(parent: int) -> None:
+def worker(parent: int, sentinel: int | None = None) -> None:
     """In a worker forked from `parent`: Ctrl-C at a terminal reaches every process of the group, but only the
     parent decides (SIGINT is ignored); the parent stops a worker with SIGTERM, which raises KeyboardInterrupt
-    once; and when the parent dies, even by SIGKILL, the worker is sent SIGTERM too."""
+    once; and when the parent dies, even by SIGKILL, the worker sends itself SIGTERM too.
+
+    `sentinel`: a file descriptor that becomes readable when the parent is gone (multiprocessing's parent
+    sentinel, the read end of a pipe only the parent writes), watched by a thread that waits on it alone;
+    without one, the thread looks for the parent twice a second."""
     global _received
     _received = None
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _stop)
-    if not _die_with(parent):
-        threading.Thread(target=_watch, args=(parent,), name="hmic-watch-parent", daemon=True).start()
+    threading.Thread(target=_watch, args=(parent, sentinel), name="hmic-watch-parent", daemon=True).start()
 
 
-def _die_with(parent: int) -> bool:
-    """Linux's PR_SET_PDEATHSIG: SIGTERM when the parent dies. False where it is not available."""
-    if not sys.platform.startswith("linux"):
-        return False
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        pr_set_pdeathsig = 1
-        if libc.prctl(pr_set_pdeathsig, signal.SIGTERM, 0, 0, 0) != 0:
-            return False
-    except (OSError, AttributeError):
-        return False
-    if os.getppid() != parent:  # the parent died before the request was made
-        os.kill(os.getpid(), signal.SIGTERM)
-    return True
-
-
-def _watch(parent: int) -> None:
-    """Elsewhere: look for the parent twice a second; once it is gone, stop as if it had said so."""
+def _watch(parent: int, sentinel: int | None) -> None:
+    """Once the parent is gone, stop as if it had said so. Waiting on the sentinel costs nothing while the
+    worker works (no Linux-only prctl through ctypes, whose import is a tenth of a force's build)."""
+    if sentinel is not None:
+        with contextlib.suppress(OSError, ValueError):  # not a descriptor that can be waited on: look for the parent instead
+            select.select([sentinel], [], [])
     while os.getppid() == parent:
         time.sleep(0.5)
     os.kill(os.getpid(), signal.SIGTERM)

@@ -2,66 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from msgspec import Struct
 
 from ..diagnostics import Diagnostics, Loc
 from ..inputs.loader import Document
 from ..inputs.project import ForceBundle, FrameworkBundle
+from .printed import Printed, printed, printed_strings, printed_texts
 from .words import candidates
-
-# Keys whose values are identifiers, codes or title-page lines, not prose to scan for abbreviations.
-NOT_PROSE = frozenset(
-    {
-        "id",
-        "area",
-        "criterion",
-        "judgement",
-        "evidence",
-        "factor",
-        "level",
-        "grade",
-        "framework",
-        "labels",
-        "isbn",
-        "year",
-        "term",
-        "insert",
-        "month",
-        "copyright",
-        "first_published",
-        "unexpanded",
-        "meaning",
-    }
-)
-
-
-def printed_strings(data: object, path: tuple = ()) -> Iterable[tuple[tuple, str]]:
-    """Each printed string in data with its path (values under NOT_PROSE keys are not printed prose)."""
-    if isinstance(data, dict):
-        for k, v in data.items():
-            if k not in NOT_PROSE:
-                yield from printed_strings(v, path + (k,))
-    elif isinstance(data, list):
-        for i, v in enumerate(data):
-            yield from printed_strings(v, path + (i,))
-    elif isinstance(data, str):
-        yield path, data
-
-
-def printed_texts(data: object, out: list[str]) -> None:
-    """The strings printed_strings yields, without their paths, appended to `out`: the fast path of the checks."""
-    if isinstance(data, dict):
-        for k, v in data.items():
-            if k not in NOT_PROSE:
-                printed_texts(v, out)
-    elif isinstance(data, list):
-        for v in data:
-            printed_texts(v, out)
-    elif isinstance(data, str):
-        out.append(data)
-
 
 # Documents whose printed text is scanned: each with the top-level key it is limited to, or None for all of it.
 Scanned = tuple[tuple[Document, "str | None"], ...]
@@ -83,15 +32,21 @@ class PrintedWords(Struct, frozen=True):
                         yield doc, path, word, whole
 
 
-def printed_words(scanned: Iterable[tuple[Document, str | None]]) -> PrintedWords:
+def printed_words(scanned: Iterable[tuple[Document, str | None]], of: Callable[[Document], Printed] = printed) -> PrintedWords:
+    """The candidate abbreviations of the documents' printed text, each limited to its top-level key when it names
+    one; a whole document's as `of` gives them (checks/printed.py: kept between runs by the file's SHA-256). The
+    words of several texts are those of each: no capitalised word runs from one string into the next."""
     scanned = tuple(scanned)
-    texts: list[str] = []
+    pairs: set[tuple[str, str]] = set()
+    partial: list[str] = []
     for doc, only in scanned:
-        data = doc.data
-        if only is not None:
-            data = data.get(only) if isinstance(data, dict) else None
-        printed_texts(data, texts)
-    return PrintedWords(frozenset(candidates("\n".join(texts))), scanned)
+        if only is None:
+            pairs |= of(doc).words
+        else:
+            printed_texts(doc.data.get(only) if isinstance(doc.data, dict) else None, partial)
+    if partial:
+        pairs.update(candidates("\n".join(partial)))
+    return PrintedWords(frozenset(pairs), scanned)
 
 
 def framework_words(fb: FrameworkBundle) -> PrintedWords:
@@ -101,8 +56,11 @@ def framework_words(fb: FrameworkBundle) -> PrintedWords:
     return printed_words((d, printed.get(role, "national_context")) for role, d in fb.docs.items() if role != "national")
 
 
-def check_glossary(fo: ForceBundle, shared: PrintedWords, diags: Diagnostics, shared_incomplete: bool = False) -> None:
-    """Every abbreviation in the report's text has a glossary entry; every entry is used."""
+def check_glossary(
+    fo: ForceBundle, shared: PrintedWords, diags: Diagnostics, shared_incomplete: bool = False, of: Callable[[Document], Printed] = printed
+) -> None:
+    """Every abbreviation in the report's text has a glossary entry; every entry is used. `of`: each of the
+    force's documents' printed text (checks/printed.py), when worked out already."""
     gdoc = fo.docs.get("glossary")
     if gdoc is None or fo.glossary_file is None:  # missing, unreadable or nothing valid in it (already reported)
         diags.warning(
@@ -135,7 +93,7 @@ def check_glossary(fo: ForceBundle, shared: PrintedWords, diags: Diagnostics, sh
                 "keep one entry",
             )
         first.setdefault(t, i)
-    own = printed_words((d, None) for role, d in fo.docs.items() if role != "glossary")
+    own = printed_words(((d, None) for role, d in fo.docs.items() if role != "glossary"), of)
     used: set[str] = set()
     missing = False
     for word, whole in shared.pairs | own.pairs:

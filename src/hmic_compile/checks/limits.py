@@ -9,23 +9,16 @@ from __future__ import annotations
 
 from ..diagnostics import Diagnostics
 from ..inputs.loader import Document
-from .glossary import printed_strings, printed_texts
+from .printed import Printed, markup_count, printed, printed_strings
 
-MARKUP_CHARACTERS = "\n!#$%&*+-:<=>@[\\]^_`{}~"
+__all__ = ["MAX_MARKUP", "check_markup", "markup_count"]
+
 MAX_MARKUP = 50_000
-_MARKUP_BYTES = MARKUP_CHARACTERS.encode("ascii")
 
 
-def markup_count(text: str) -> int:
-    """How many of markdown-it's stopping characters `text` holds (bytes.translate: one pass in C)."""
-    raw = text.encode("utf-8", "surrogatepass")
-    return len(raw) - len(raw.translate(None, _MARKUP_BYTES))
-
-
-def check_markup(doc: Document, diags: Diagnostics) -> None:
-    texts: list[str] = []
-    printed_texts(doc.data, texts)
-    if markup_count("".join(texts)) <= MAX_MARKUP:
+def check_markup(doc: Document, diags: Diagnostics, whole: Printed | None = None) -> None:
+    """E030 when `doc`'s printed text (`whole`, when worked out already) holds more than MAX_MARKUP."""
+    if (whole or printed(doc)).markup <= MAX_MARKUP:
         return  # the common case: one count over the whole file's text
     total = 0
     for path, text in printed_strings(doc.data):

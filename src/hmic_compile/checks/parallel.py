@@ -10,10 +10,11 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from ..diagnostics import Diagnostic, Diagnostics, Loc
 from ..inputs.project import ForceBundle, FrameworkBundle, load_force
 from .glossary import PrintedWords, framework_words
+from .printed import version as printed_version
 from .project import check_force_fully
 
 if TYPE_CHECKING:
-    from ..inputs.cache import ParseCache
+    from ..inputs.cache import Facts, ParseCache
 
 R = TypeVar("R")
 
@@ -21,6 +22,7 @@ R = TypeVar("R")
 _STATE: tuple[Path, dict[str, FrameworkBundle], Any, ParseCache | None] | None = None
 _SHARED: dict[str, PrintedWords] = {}  # per framework, computed once per process
 _DONE = [0]  # forces this process has checked or built
+_FACTS: dict[Path, Facts] = {}  # per cache root
 
 
 def _tidy() -> None:
@@ -58,8 +60,19 @@ def load_and_check(folder: Path) -> tuple[ForceBundle | None, Diagnostics]:
         fb = frameworks[fo.framework_key]
         if fb.key not in _SHARED:
             _SHARED[fb.key] = framework_words(fb)
-        check_force_fully(fo, fb, diags, _SHARED[fb.key])
+        check_force_fully(fo, fb, diags, _SHARED[fb.key], _facts(cache))
     return fo, diags
+
+
+def _facts(cache: ParseCache | None) -> Facts | None:
+    """The checks' facts kept beside the parse cache (checks/printed.py), one store per process."""
+    if cache is None:
+        return None
+    if _FACTS.get(cache.root) is None:
+        from ..inputs.cache import Facts
+
+        _FACTS[cache.root] = Facts(cache.root, printed_version())
+    return _FACTS[cache.root]
 
 
 def each_force(

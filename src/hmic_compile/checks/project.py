@@ -12,16 +12,21 @@ from .framework import check_framework
 from .glossary import PrintedWords, check_glossary, framework_words
 from .limits import check_markup
 from .national import check_force_national
+from .printed import printed
 
 if TYPE_CHECKING:
-    from ..inputs.cache import ParseCache
+    from ..inputs.cache import Facts, ParseCache
 
 
-def check_force_fully(fo: ForceBundle, fb: FrameworkBundle, diags: Diagnostics, shared: PrintedWords | None = None) -> None:
-    """Every check that concerns one force (its framework already checked)."""
+def check_force_fully(
+    fo: ForceBundle, fb: FrameworkBundle, diags: Diagnostics, shared: PrintedWords | None = None, kept: Facts | None = None
+) -> None:
+    """Every check that concerns one force (its framework already checked). `kept`: what the checks of a file's
+    printed text found in earlier runs (checks/printed.py), by its SHA-256."""
     check_force(fo, fb, diags)
+    texts = {id(doc): printed(doc, kept) for doc in fo.docs.values()}  # each file's, worked out once
     for doc in fo.docs.values():
-        check_markup(doc, diags)
+        check_markup(doc, diags, texts[id(doc)])
     if "national" in fb.broken and fo.force_file is not None:
         diags.warning(
             fo.docs["force"].loc(()),
@@ -32,7 +37,7 @@ def check_force_fully(fo: ForceBundle, fb: FrameworkBundle, diags: Diagnostics, 
     else:
         check_force_national(fo, fb, diags)
     incomplete = bool(fb.broken.keys() - {"national"})  # some printed text of the framework is missing or in error
-    check_glossary(fo, framework_words(fb) if shared is None else shared, diags, incomplete)
+    check_glossary(fo, framework_words(fb) if shared is None else shared, diags, incomplete, lambda doc: texts.get(id(doc)) or printed(doc))
 
 
 def check_round_folders(frameworks: dict[str, FrameworkBundle], forces: list[str], diags: Diagnostics) -> None:

@@ -120,7 +120,7 @@ def remembered(root: Path, forces: list[str] | None, jobs: int, cache_folder: Pa
     from ..inputs.cache import Entries, results_folder
     from ..inputs.snapshot import digest
 
-    key = digest("validate", root, str(root), forces)
+    key = digest("validate", root, str(root), forces, cache=cache_folder)
     entries = Entries(results_folder(cache_folder))
     if key is not None:
         payload = entries.read(key)
@@ -130,6 +130,6 @@ def remembered(root: Path, forces: list[str] | None, jobs: int, cache_folder: Pa
             except (ValueError, TypeError, EOFError):
                 pass  # not an entry this version of hmic wrote: checked in full, and written again
     result = validate(root, forces, jobs, parse)
-    if key is not None and digest("validate", root, str(root), forces) == key:  # nothing changed while it was checked
+    if key is not None and digest("validate", root, str(root), forces, cache=cache_folder) == key:  # nothing changed while it was checked
         entries.write(key, marshal.dumps(_plain(result)))
     return result

@@ -44,7 +44,8 @@ class _Worker(Struct):
 def _serve(conn: Connection, fn: Callable[[Any], Any], items: Sequence[Any], parent: int) -> None:
     """A worker's life: take an index, send back ("ok", result) or ("error", traceback), until told to stop."""
     try:
-        interrupts.worker(parent)
+        parent_process = multiprocessing.parent_process()
+        interrupts.worker(parent, parent_process.sentinel if parent_process is not None else None)
         signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOPPING)  # blocked since the fork (see run): a SIGTERM sent meanwhile lands here
         while (i := conn.recv()) is not None:
             try:

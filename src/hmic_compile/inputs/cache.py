@@ -11,8 +11,9 @@ Parsed YAML is keyed by the SHA-256 of the file's bytes, in a folder named for e
 decides the result (the source of hmic's loader and YAML parser, its character checks and this module, hmic's,
 PyYAML's and Python's versions, whether libyaml parses), so a change to any of them starts afresh.
 Only files that parsed without error are kept. The cache changes speed only, never results: every file
-is still read, hashed, validated against the models and checked on every run; only the step from its
-bytes to plain data is remembered.
+is still validated against the models and checked on every run; only the step from its bytes to plain
+data is remembered, and a file is read and hashed unless a digest of the project (inputs/snapshot.py)
+has just found it unchanged, by its size, times and inode, since it was last read.
 """
 
 from __future__ import annotations
@@ -61,6 +62,16 @@ def yaml_folder(root: Path) -> Path:
 def results_folder(root: Path) -> Path:
     """Results remembered between runs (checks/validate.py, report/replay.py), each under the SHA-256 of all it depends on."""
     return root / "results"
+
+
+def files_folder(root: Path) -> Path:
+    """Each project's files as a digest last read them: path, size, times, inode and SHA-256 (inputs/snapshot.py)."""
+    return root / "files"
+
+
+def facts_folder(root: Path) -> Path:
+    """What checks work out from a file's content alone (checks/printed.py), each by the file's SHA-256 and their version."""
+    return root / "facts"
 
 
 def prose_folder(root: Path) -> Path:
@@ -133,7 +144,17 @@ def check_root(root: Path) -> str | None:
         if st.st_mode & 0o002 and not st.st_mode & stat.S_ISVTX:
             return f"lies in {above}, which anybody can write"
     templates = template_folder(real, False)
-    used = (real, yaml_folder(real), results_folder(real), prose_folder(real), templates.parent, templates, template_folder(real, True))
+    used = (
+        real,
+        yaml_folder(real),
+        results_folder(real),
+        files_folder(real),
+        facts_folder(real),
+        prose_folder(real),
+        templates.parent,
+        templates,
+        template_folder(real, True),
+    )
     for create in (False, True):  # first what is there, so that nothing is made in a folder that is not used
         for folder in used:
             problem = check_folder(folder, create)
@@ -196,6 +217,7 @@ class ParseCache:
     """Plain data, locations and key locations of parsed files, one small file per distinct content."""
 
     def __init__(self, root: Path):
+        self.root = root  # the cache root
         self.folder = yaml_folder(root)
         self._entries = Entries(self.folder)
 
@@ -218,3 +240,32 @@ class ParseCache:
         except ValueError:  # marshal met something it cannot write (never plain data)
             return
         self._entries.write(digest, payload)
+
+
+class Facts:
+    """What a check works out from a file's content alone, kept by the file's SHA-256 and `version` (the source of
+    the code that works it out: checks/printed.py): plain data, one small file per content and version."""
+
+    def __init__(self, root: Path, version: str):
+        self._entries = Entries(facts_folder(root))
+        self._version = version.encode("ascii")
+
+    def _name(self, sha256: str) -> str:
+        return hashlib.sha256(self._version + b"\0" + sha256.encode("ascii")).hexdigest()
+
+    def get(self, sha256: str) -> Any:
+        """The value kept for the content `sha256`, or None; the caller checks its shape."""
+        payload = self._entries.read(self._name(sha256))
+        if payload is None:
+            return None
+        try:
+            return marshal.loads(payload)
+        except (EOFError, ValueError, TypeError):
+            return None
+
+    def put(self, sha256: str, value: Any) -> None:
+        try:
+            payload = marshal.dumps(value)
+        except ValueError:
+            return
+        self._entries.write(self._name(sha256), payload)

@@ -12,6 +12,7 @@ from msgspec import Struct, field
 from ..diagnostics import Diagnostic, HmicError, Loc
 from .characters import line_col
 from .files import NotRegular, TooLarge, inside, read_regular
+from .snapshot import known_sha256
 
 if TYPE_CHECKING:
     from .cache import ParseCache
@@ -72,9 +73,13 @@ def load(path: Path, root: Path, cache: ParseCache | None = None) -> Document:
 
     Only a regular file inside the project is read: a symbolic link leading out of `root` is refused
     (E013), never followed, and a named pipe or device is named without being opened (docs/security.md).
-    With a cache, a file whose bytes parsed before takes its data from there (see cache.py)."""
-    rel = relpath(path, root)
-    if not inside(path, root):
+    With a cache, a file whose bytes parsed before takes its data from there (see cache.py), without even
+    being read again when a digest of the project (inputs/snapshot.py) read it and it is unchanged since."""
+    real, prefix = os.path.realpath(path), os.path.realpath(root).rstrip(os.sep) + os.sep
+    within_root = real.startswith(prefix)  # as files.inside says, each path resolved once
+    # The path shown, as relpath gives it: a file inside the project by its path from the root, links resolved.
+    rel = real[len(prefix) :].replace(os.sep, "/") if within_root else relpath(path, root)
+    if not within_root and not inside(path, root):
         raise HmicError(
             [
                 Diagnostic(
@@ -85,8 +90,10 @@ def load(path: Path, root: Path, cache: ParseCache | None = None) -> Document:
                 )
             ]
         )
+    if cache is not None and (known := _known(real, rel, cache)) is not None:
+        return known
     try:
-        raw = read_regular(os.path.realpath(path), MAX_BYTES)
+        raw = read_regular(real, MAX_BYTES)
     except NotRegular as e:
         if e.kind == "a directory":
             raise HmicError(
@@ -126,6 +133,20 @@ def load(path: Path, root: Path, cache: ParseCache | None = None) -> Document:
     if cache is not None:
         cache.put(digest, (doc.data, doc.locs, doc.key_locs))
     return doc
+
+
+def _known(real: str, rel: str, cache: ParseCache) -> Document | None:
+    """The file at the real path `real` as the parse cache holds it, when a digest read it and it is unchanged since."""
+    try:
+        st = os.lstat(real)
+    except OSError:
+        return None
+    sha = known_sha256(real, st) if st.st_size <= MAX_BYTES else None
+    hit = cache.get(sha) if sha is not None else None
+    if sha is None or hit is None:
+        return None
+    data, locs, key_locs = hit
+    return Document(rel, data, sha, locs, key_locs)
 
 
 def relpath(path: Path, root: Path) -> str:

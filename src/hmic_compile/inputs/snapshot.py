@@ -9,6 +9,14 @@ WeasyPrint, python-docx), and whatever the caller adds (the folder, the options)
 cannot judge the effect of, a symbolic link, a named pipe, a file it cannot read, a name that is not UTF-8,
 too many files or too many bytes, is `Unsure`: the run then does its work in full, which reports it.
 Nothing here follows a link or opens anything but a regular file.
+
+A file is read and hashed once: its digest is kept with what any write to it changes (its size, its
+modification and status-change times, its inode), as git's index keeps a file's, and the file is read
+again only when one of them differs. That record is kept in the cache between runs (`files/`, one entry
+per project), and the loader takes a file's SHA-256 from it too (`known_sha256`), so that a file unchanged
+since the last run is not read at all when the parse cache holds its data. A status-change time cannot be
+set back by a write (only by the system's clock), so an edit always shows; a file written within
+STABLE_NS of being read is never kept (git's "racily clean" entries).
 """
 
 from __future__ import annotations
@@ -16,6 +24,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import importlib.util
+import marshal
 import os
 import stat
 import sys
@@ -23,6 +32,7 @@ import time
 from pathlib import Path
 
 from .. import __version__
+from .cache import Entries, files_folder
 from .files import NotRegular, TooLarge, read_regular
 
 MAX_FILE = 8 * 1024 * 1024  # over the loader's 5 MB: such a file is refused by a full run (E011)
@@ -42,6 +52,7 @@ class _Budget:
     def __init__(self) -> None:
         self.entries = 0
         self.bytes = 0
+        self.files: dict[str, _Seen] = {}  # each regular file walked, by path, as _READ holds it (if it does)
 
 
 def _name(entry_name: str) -> bytes:
@@ -74,22 +85,31 @@ def _folder(h: hashlib._Hash, path: str, rel: bytes, budget: _Budget) -> None:
             raise Unsure()
 
 
-# Each file's digest as read in this process, by its path and what any write changes (its size, modification
-# and status-change times, inode): a digest taken again at the end of a run (report/replay.py: nothing
-# changed while the build ran) reads only the files written since. A file written less than STABLE_NS
-# before it was read is read again every time: a file's times move in ticks of a few milliseconds, so a
-# second write within the same tick would leave them as they were (git's "racily clean" entries).
-_READ: dict[str, tuple[tuple[int, int, int, int], bytes]] = {}
+# Each file's digest as read (in this process, or in an earlier run: `_load`), by its real path and what any
+# write changes (its size, modification and status-change times, inode): a digest taken again at the end
+# of a run (report/replay.py: nothing changed while the build ran) reads only the files written since. A
+# file written less than STABLE_NS before it was read is read again every time: a file's times move in
+# ticks of a few milliseconds, so a second write within the same tick would leave them as they were (git's
+# "racily clean" entries).
+_Ident = tuple[int, int, int, int]
+_Seen = tuple[_Ident, bytes]  # (size, mtime_ns, ctime_ns, inode), then the size in digits, NUL, the SHA-256
+_READ: dict[str, _Seen] = {}
 STABLE_NS = 2_000_000_000
+_INDEXED: set[str] = set()  # the projects whose record this process has read (`_load`)
+
+
+def _ident(st: os.stat_result) -> _Ident:
+    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
 
 
 def _file_digest(path: str, st: os.stat_result, budget: _Budget) -> bytes:
     budget.bytes += st.st_size
     if budget.bytes > MAX_TOTAL:
         raise Unsure()
-    ident = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+    ident = _ident(st)
     seen = _READ.get(path)
     if seen is not None and seen[0] == ident:
+        budget.files[path] = seen
         return seen[1]
     read_at = time.time_ns()
     try:
@@ -98,11 +118,61 @@ def _file_digest(path: str, st: os.stat_result, budget: _Budget) -> bytes:
         raise Unsure() from None
     got = str(len(data)).encode() + b"\0" + hashlib.sha256(data).digest()
     if read_at - max(st.st_mtime_ns, st.st_ctime_ns) > STABLE_NS:
-        _READ[path] = (ident, got)
+        _READ[path] = budget.files[path] = (ident, got)
     return got
 
 
-def tree(h: hashlib._Hash, top: Path, rel: str) -> None:
+def known_sha256(path: str, st: os.stat_result) -> str | None:
+    """The SHA-256 (hex) of the regular file at the real path `path`, whose lstat is `st`, when a digest read it
+    and nothing about it has changed since; None when it must be read."""
+    seen = _READ.get(path)
+    if seen is None or seen[0] != _ident(st) or not stat.S_ISREG(st.st_mode):
+        return None
+    return seen[1].partition(b"\0")[2].hex()
+
+
+def _index_name(real_root: str) -> str:
+    return hashlib.sha256(b"files\0" + real_root.encode("utf-8", "surrogateescape")).hexdigest()
+
+
+def _load(entries: Entries, real_root: str) -> dict[str, _Seen]:
+    """The project's files as the last run recorded them (`_save`), each added to _READ unless this process
+    holds it already; what it recorded, by path."""
+    _INDEXED.add(real_root)
+    payload = entries.read(_index_name(real_root))
+    if payload is None:
+        return {}
+    try:
+        recorded = marshal.loads(payload)
+    except (EOFError, ValueError, TypeError):
+        return {}
+    if type(recorded) is not dict:
+        return {}
+    prefix = real_root.rstrip(os.sep) + os.sep
+    out: dict[str, _Seen] = {}
+    for path, seen in recorded.items():
+        if (
+            type(path) is str
+            and path.startswith(prefix)
+            and type(seen) is tuple
+            and len(seen) == 2
+            and type(seen[0]) is tuple
+            and len(seen[0]) == 4
+            and all(type(n) is int for n in seen[0])
+            and type(seen[1]) is bytes
+        ):
+            out[path] = seen
+            _READ.setdefault(path, seen)
+    return out
+
+
+def _save(entries: Entries, real_root: str, files: dict[str, _Seen], recorded: dict[str, _Seen]) -> None:
+    """Record the project's files as this digest found them, when that differs from the record read."""
+    if files != recorded:
+        entries.write(_index_name(real_root), marshal.dumps(files))
+
+
+def tree(h: hashlib._Hash, top: Path, rel: str, budget: _Budget | None = None) -> None:
     """Add the folder `top` (shown as `rel`) and everything under it to `h`; a missing `top` is recorded as such.
 
     Unsure when `top`, or anything under it, is not a plain folder or regular file, or cannot be read."""
@@ -115,7 +185,7 @@ def tree(h: hashlib._Hash, top: Path, rel: str) -> None:
         raise Unsure() from None
     if not stat.S_ISDIR(mode):
         raise Unsure()
-    _folder(h, str(top), rel.encode(), _Budget())
+    _folder(h, str(top), rel.encode(), budget or _Budget())
 
 
 def library(name: str) -> bytes:
@@ -158,21 +228,29 @@ def hmic_itself() -> bytes:
     return h.digest()
 
 
-def project(h: hashlib._Hash, root: Path) -> None:
-    """Add the project's criteria/ and evidence/ (every file, byte for byte) and where it is to `h`."""
-    h.update(os.path.realpath(root).encode("utf-8", "surrogateescape") + b"\0")
-    tree(h, root / "criteria", "criteria")
-    tree(h, root / "evidence", "evidence")
+def project(h: hashlib._Hash, root: Path, cache: Path | None = None) -> None:
+    """Add the project's criteria/ and evidence/ (every file, byte for byte) and where it is to `h`.
+
+    With `cache` (a cache root, checked: inputs/cache.py), the files' record is read from it and kept in it."""
+    real = os.path.realpath(root)
+    h.update(real.encode("utf-8", "surrogateescape") + b"\0")
+    entries = Entries(files_folder(cache)) if cache is not None else None
+    recorded = _load(entries, real) if entries is not None and real not in _INDEXED else None
+    budget = _Budget()
+    tree(h, Path(real, "criteria"), "criteria", budget)
+    tree(h, Path(real, "evidence"), "evidence", budget)
+    if entries is not None and recorded is not None:  # once a process: a later digest finds what this one read
+        _save(entries, real, budget.files, recorded)
 
 
-def digest(kind: str, root: Path, *parts: object) -> str | None:
+def digest(kind: str, root: Path, *parts: object, cache: Path | None = None) -> str | None:
     """The SHA-256 of a result of `kind` for the project at `root`, given `parts` (the options that decide
     it, as text): hmic itself, the project's files, the parts. None when the project holds what only a full
-    run can judge (Unsure)."""
+    run can judge (Unsure). `cache`: the cache root, where the files' record is kept between runs."""
     h = hashlib.sha256()
     h.update(kind.encode() + b"\0" + hmic_itself())
     try:
-        project(h, root)
+        project(h, root, cache)
     except Unsure:
         return None
     h.update(repr(parts).encode("utf-8", "surrogateescape"))

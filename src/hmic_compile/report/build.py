@@ -205,7 +205,7 @@ def _build_folder(folder: Path) -> ForceResult:
                 _TEMPLATES = folder_hashes(tf.search_folders(job.templates, root))
             if is_unchanged(target, project, fo, report, job.options, _TEMPLATES):
                 written = tuple(sorted([*(OUTPUT_NAMES[f] for f in job.options.formats), "manifest.json"]))
-                return ForceResult(folder.name, target, written, found, force_record(fo, report), unchanged=True)
+                return ForceResult(folder.name, target, written, found, force_record(fo, project.framework_for(fo), report), unchanged=True)
         if _ENV is None:
             from .render import make_environment
 
@@ -217,7 +217,7 @@ def _build_folder(folder: Path) -> ForceResult:
     finally:
         if _KEPT is not None:
             _KEPT.save()  # what this force's report rendered anew, for the next build
-    return ForceResult(folder.name, target, tuple(sorted(files)), found, force_record(fo, report))
+    return ForceResult(folder.name, target, tuple(sorted(files)), found, force_record(fo, project.framework_for(fo), report))
 
 
 def build_forces(

@@ -38,10 +38,17 @@ Result = ForceResult | RoundResult
 
 
 def build_key(
-    root: Path, forces: list[str] | None, out: Path, templates: Path | None, round_option: bool | None, options: BuildOptions
+    root: Path,
+    forces: list[str] | None,
+    out: Path,
+    templates: Path | None,
+    round_option: bool | None,
+    options: BuildOptions,
+    cache: Path | None = None,
 ) -> str | None:
     """The digest a build with these arguments depends on; None when it cannot be told (a template folder
-    refused, a link or a special file among the inputs): then the build is done in full, which says why."""
+    refused, a link or a special file among the inputs): then the build is done in full, which says why.
+    `cache`: the cache root, where the project's files are recorded between runs (inputs/snapshot.py)."""
     try:
         folders = tf.search_folders(templates, root)
         hashes = tf.hashes(folders)
@@ -64,6 +71,7 @@ def build_key(
         draft_date,
         options.git_commit,
         options.source_date_epoch,
+        cache=cache,
     )
 
 
@@ -159,6 +167,7 @@ class Memo:
     ):
         self._entries = Entries(results_folder(cache_folder)) if cache_folder is not None else None
         self._args = (root, forces, out, templates, round_option)
+        self._cache = cache_folder
         self.key: str | None = None
         self._seen: list[Result] = []
         self._options = None
@@ -167,7 +176,7 @@ class Memo:
                 self._options = options()
             except CommandError:  # a setting hmic cannot use: said where a build says it, after the frameworks' problems
                 self._options = None
-            self.key = build_key(*self._args, self._options) if self._options is not None else None
+            self.key = build_key(*self._args, self._options, self._cache) if self._options is not None else None
 
     @property
     def options(self) -> BuildOptions | None:
@@ -203,7 +212,7 @@ class Memo:
         the build depends on changed while it ran."""
         if self._entries is None or self.key is None or self._options is None:
             return
-        if build_key(*self._args, self._options) != self.key:
+        if build_key(*self._args, self._options, self._cache) != self.key:
             return
         plain = _plain(keys, found, self._seen)
         if plain is not None:

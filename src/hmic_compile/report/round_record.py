@@ -7,10 +7,16 @@ GitHub and pandoc give report.md's headings).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from msgspec import Struct
 
-from ..inputs.project import ForceBundle
+from ..inputs.project import ForceBundle, FrameworkBundle
+from .tables import JUDGEMENTS, Row, Written, written
 from .view import Report
+
+if TYPE_CHECKING:
+    from ..inputs.models import Criterion
 
 
 class CaseRecord(Struct, frozen=True):
@@ -22,12 +28,6 @@ class CaseRecord(Struct, frozen=True):
     outcomes: tuple[str, ...]
 
 
-class JudgementRecord(Struct, frozen=True):
-    criterion: str
-    judgement: str  # met, partly met, not met
-    evidence: tuple[str, ...]  # the ids of the items cited
-
-
 class AreaRecord(Struct, frozen=True):
     id: str
     anchor: str  # the area's section in the report
@@ -35,7 +35,6 @@ class AreaRecord(Struct, frozen=True):
     inspected: bool
     grade: str | None  # awarded
     previous: tuple[str, str] | None  # (grade, assessment) at the previous inspection
-    judgements: tuple[JudgementRecord, ...]
     case_studies: tuple[CaseRecord, ...]
     recommendations: tuple[tuple[str, str], ...]  # (id, text)
 
@@ -52,6 +51,7 @@ class ForceRecord(Struct, frozen=True):
     inputs: tuple[tuple[str, str], ...]  # the force's files (path, sha256), for the round's manifest
     areas: tuple[AreaRecord, ...]  # every area of the framework, in its order
     md_ids: tuple[tuple[str, str], ...] = ()  # (the HTML's anchor, the id of its heading in report.md), by anchor
+    judgements: Written = Written()  # its rows of the round's judgements table (report/tables.py), written in its worker
 
     @property
     def national_key(self) -> str:
@@ -66,8 +66,38 @@ class ForceRecord(Struct, frozen=True):
         return dict(self.md_ids).get(anchor, anchor)
 
 
-def force_record(fo: ForceBundle, report: Report) -> ForceRecord:
-    """The record of one force, from its report's view (its anchors) and its evidence."""
+def judgement_rows(fo: ForceBundle, fb: FrameworkBundle, report: Report) -> list[Row]:
+    """The force's rows of the round's judgements table: each criterion it judges, in the framework's order of
+    areas (those its report holds), then of criteria."""
+    national_key = fo.key.rsplit("-", 1)[0]  # as ForceRecord.national_key
+    held = {av.id for av in report.areas}
+    rows = []
+    for ad in fb.framework.areas:
+        criteria: list[Criterion] = fb.areas[ad.id].criteria if ad.id in fb.areas else []
+        if ad.id not in held or not criteria:
+            continue
+        judged = {j.criterion: j for j in fo.areas[ad.id].judgements}
+        for c in criteria:
+            j = judged.get(c.id)
+            if j is None:
+                continue
+            rows.append(
+                {
+                    "force": national_key,
+                    "area": ad.id,
+                    "criterion": c.id,
+                    "level": c.level,
+                    "significant": c.significant,
+                    "dominant": c.dominant,
+                    "judgement": j.judgement.value,
+                    "evidence": " ".join(j.evidence) or None,
+                }
+            )
+    return rows
+
+
+def force_record(fo: ForceBundle, fb: FrameworkBundle, report: Report) -> ForceRecord:
+    """The record of one force of the framework `fb`, from its report's view (its anchors) and its evidence."""
     areas = []
     for av in report.areas:
         ev = fo.areas[av.id]
@@ -80,7 +110,6 @@ def force_record(fo: ForceBundle, report: Report) -> ForceRecord:
                 av.inspected,
                 av.grade,
                 previous,
-                tuple(JudgementRecord(j.criterion, j.judgement.value, tuple(j.evidence)) for j in ev.judgements),
                 tuple(
                     # The report's template gives each case study the anchor <area>-dp-<n> (templates/report.html.j2).
                     CaseRecord(f"{av.anchor}-dp-{i}", c.inspection_area, c.title, tuple(c.outcomes))
@@ -97,4 +126,5 @@ def force_record(fo: ForceBundle, report: Report) -> ForceRecord:
         tuple(sorted((d.rel, d.sha256) for d in fo.docs.values())),
         tuple(areas),
         tuple(sorted(report.md_ids.items())),
+        written(JUDGEMENTS, judgement_rows(fo, fb, report)),
     )

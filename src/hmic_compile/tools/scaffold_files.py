@@ -7,7 +7,7 @@ from pathlib import Path
 
 from msgspec import Struct, field
 
-from ..checks.glossary import printed_strings
+from ..checks.printed import printed_strings
 from ..checks.words import candidates
 from ..derive.national import Shape, picture
 from ..inputs import models as m

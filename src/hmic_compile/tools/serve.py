@@ -209,7 +209,7 @@ class Site:
             else:
                 try:
                     forces = sorted((fo for fo in project.forces.values() if fo.framework_key == key), key=lambda fo: fo.key)
-                    records = [force_record(fo, build_report(project, fo)) for fo in forces]
+                    records = [force_record(fo, project.framework_for(fo), build_report(project, fo)) for fo in forces]
                     if self._env is None:
                         self._env = make_environment(self.templates, self.root)
                     files = round_files(project.frameworks[key], records, self._env, BuildOptions(formats=("html",)))
